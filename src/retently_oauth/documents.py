@@ -12,12 +12,19 @@ from .exceptions import ArgumentError, DocumentError
 
 T = TypeVar("T")
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Built once: `json.dumps` with options builds a new encoder on every call."""
+
 converter: JsonConverter = make_converter(error_type=DocumentError)
 """The cattrs converter that knows every generated class. Downstream SDKs may `converter.copy()` and extend it."""
 
 
 def _check_document_type(cls: object) -> None:
-    if cls not in STRUCTURERS:
+    try:
+        known = cls in STRUCTURERS
+    except TypeError:  # unhashable
+        known = False
+    if not known:
         raise ArgumentError(f"{cls!r} is not a retently_oauth document class")
 
 
@@ -61,4 +68,4 @@ def loads(text: str | bytes | bytearray, cls: Any) -> Any:
 
 def dumps(obj: Any) -> str:
     """JSON text from a document object."""
-    return json.dumps(unstructure(obj), ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(unstructure(obj))
