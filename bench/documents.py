@@ -52,7 +52,8 @@ def _peer_modules(tmp: Path) -> tuple[Any, Any]:
     """pydantic v2 and msgspec models generated from our schema by datamodel-code-generator."""
     from datamodel_code_generator import DataModelType, InputFileType, generate
 
-    for kind, name in ((DataModelType.PydanticV2BaseModel, "peer_pydantic"), (DataModelType.MsgspecStruct, "peer_msgspec")):
+    kinds = ((DataModelType.PydanticV2BaseModel, "peer_pydantic"), (DataModelType.MsgspecStruct, "peer_msgspec"))
+    for kind, name in kinds:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             generate(
@@ -91,7 +92,7 @@ def run() -> str:
             def pydantic_fn(data: bytes = data, cls: Any = pyd) -> object:
                 return cls.model_validate_json(data).model_dump_json(exclude_unset=True)
 
-            def msgspec_fn(data: bytes = data) -> object:
+            def msgspec_fn(data: bytes = data, encoder: Any = encoder, decoder: Any = decoder) -> object:
                 return encoder.encode(decoder.decode(data))
 
             parsed = json.loads(data)

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import retently_oauth
 import retently_oauth_models
+
+import retently_oauth
 
 
 def test_import_does_not_pull_in_the_generator() -> None:

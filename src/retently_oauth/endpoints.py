@@ -1,0 +1,61 @@
+"""Where a provider's authorize and token endpoints are: a small immutable value, checked once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import attrs
+
+from .exceptions import ArgumentError
+from .models import PropertyConnectionAuth, StoredCredentials
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_url(url: str, what: str) -> str:
+    """`url` if it is absolute https, or http to a loopback host; else ArgumentError."""
+    if not isinstance(url, str):
+        raise ArgumentError(f"{what} must be a string, got {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise ArgumentError(f"{what} is not a valid URL: {exc}") from None
+    if not host:
+        raise ArgumentError(f"{what} must be an absolute URL with a host")
+    if parts.scheme == "https":
+        return url
+    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
+        return url
+    raise ArgumentError(f"{what} must use https:// (plain http only to 127.0.0.1, localhost or [::1])")
+
+
+@attrs.frozen
+class Endpoints:
+    """A provider's authorization and token endpoint URLs."""
+
+    authorize_url: str = attrs.field(validator=lambda _, a, v: check_url(v, a.name))
+    token_url: str = attrs.field(validator=lambda _, a, v: check_url(v, a.name))
+
+    @classmethod
+    def from_connection(cls, auth: PropertyConnectionAuth) -> Endpoints:
+        """The endpoints a unified.to-style connection document names."""
+        if not auth.authorize_url or not auth.token_url:
+            raise ArgumentError("the connection document lacks authorize_url or token_url")
+        return cls(authorize_url=auth.authorize_url, token_url=auth.token_url)
+
+    @classmethod
+    def from_stored(cls, stored: StoredCredentials) -> Endpoints:
+        """The endpoints a credentials store recorded (the authorize URL defaults to Retently's)."""
+        return cls(authorize_url=stored.authorize_url or RETENTLY.authorize_url, token_url=stored.token_url)
+
+
+RETENTLY = Endpoints(
+    authorize_url="https://app.retently.com/api/oauth/authorize",
+    token_url="https://app.retently.com/api/oauth/token",
+)
+HUBSPOT = Endpoints(
+    authorize_url="https://app.hubspot.com/oauth/authorize",
+    token_url="https://api.hubapi.com/oauth/v1/token",
+)

@@ -1,0 +1,184 @@
+"""HTTP for the token endpoint and the API: one shared urllib3 PoolManager, bounded retries, timeouts, a size cap.
+
+Configuration is a small immutable `TransportConfig`; every failure becomes one of our exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import urllib3
+from urllib3.exceptions import HTTPError, LocationValueError, MaxRetryError, ProtocolError, SSLError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util import Retry, Timeout
+
+from .endpoints import check_url
+from .exceptions import ResponseFormatError, TransportError
+
+log = logging.getLogger("retently_oauth.transport")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = "retently-oauth/0.1"
+
+
+@attrs.frozen
+class TransportConfig:
+    """How patient the transport is. The defaults suit an OAuth token endpoint."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    """Retries after the first try, on connection failures and on 429/502/503/504."""
+    backoff_factor: float = 0.25
+    backoff_jitter: float = 0.25
+    backoff_max: float = 10.0
+    retry_after_max: float = 30.0
+    """A `Retry-After` longer than this is cut to it."""
+    max_response_bytes: int = 1 << 20
+
+    def timeout(self) -> Timeout:
+        return Timeout(connect=self.connect_timeout, read=self.read_timeout)
+
+    def retry(self) -> Retry:
+        return _CappedRetry(
+            total=self.retries,
+            connect=self.retries,
+            read=0,  # a request that reached the server is not replayed: a code or refresh token may be spent
+            status=self.retries,
+            other=0,
+            redirect=0,
+            allowed_methods=None,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.backoff_factor,
+            backoff_jitter=self.backoff_jitter,
+            backoff_max=self.backoff_max,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+            retry_after_cap=self.retry_after_max,
+        )
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry with `Retry-After` capped (older urllib3 2.x releases have no cap of their own)."""
+
+    def __init__(self, *args: Any, retry_after_cap: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after_cap = retry_after_cap
+
+    def new(self, **kw: Any) -> _CappedRetry:
+        kw.setdefault("retry_after_cap", self.retry_after_cap)
+        return super().new(**kw)
+
+    def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
+
+
+@attrs.frozen
+class Response:
+    """A complete response: status, headers (lower-case names) and the body, at most the size cap."""
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+_TOKENISH = re.compile(r"[A-Za-z0-9._~+/=-]{12,}")
+
+
+def excerpt(body: bytes, limit: int = 120) -> str:
+    """A short, printable start of a body with anything token-like masked, for error messages."""
+    text = body[: limit * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    text = _TOKENISH.sub("***", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Transport:
+    """Sends requests through one PoolManager (keep-alive, TLS verified) with the config's timeouts and retries."""
+
+    def __init__(self, config: TransportConfig | None = None, *, pool: urllib3.PoolManager | None = None) -> None:
+        self.config = config or TransportConfig()
+        self.pool = pool or urllib3.PoolManager(num_pools=8, maxsize=8)
+        self._timeout = self.config.timeout()
+        self._retry = self.config.retry()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Response:
+        """One request, retried as the config says; raises TransportError or ResponseFormatError (size)."""
+        check_url(url, "URL")
+        all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        started = time.perf_counter()
+        where = url.split("?", 1)[0]
+        try:
+            raw = self.pool.request(
+                method,
+                url,
+                body=body,
+                headers=all_headers,
+                timeout=self._timeout,
+                retries=self._retry,
+                redirect=False,
+                preload_content=False,
+            )
+        except MaxRetryError as exc:
+            raise TransportError(f"{method} {where} failed: {_reason(exc.reason)}") from None
+        except (Urllib3Timeout, ProtocolError, SSLError, LocationValueError, HTTPError) as exc:
+            raise TransportError(f"{method} {where} failed: {_reason(exc)}") from None
+        try:
+            data = raw.read(self.config.max_response_bytes + 1)
+        except (Urllib3Timeout, ProtocolError, HTTPError, OSError) as exc:
+            raw.close()
+            raise TransportError(f"{method} {where} failed while reading the response: {_reason(exc)}") from None
+        if len(data) > self.config.max_response_bytes:
+            raw.close()
+            raise ResponseFormatError(
+                f"{method} {where}: response larger than {self.config.max_response_bytes} bytes", status=raw.status
+            )
+        raw.release_conn()
+        headers_lower = {k.lower(): v for k, v in raw.headers.items()}
+        log.debug(
+            "%s %s -> %d (%d bytes, %.1f ms)",
+            method,
+            where,
+            raw.status,
+            len(data),
+            1e3 * (time.perf_counter() - started),
+        )
+        return Response(status=raw.status, headers=headers_lower, body=data)
+
+
+def _reason(exc: BaseException | None) -> str:
+    """What went wrong, in words that carry no request content."""
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, Urllib3Timeout) or "timed out" in str(exc).lower():
+        return "timed out"
+    if isinstance(exc, SSLError):
+        return "TLS error"
+    if isinstance(exc, ProtocolError):
+        return "connection dropped"
+    if isinstance(exc, MaxRetryError):
+        return _reason(exc.reason)
+    name = type(exc).__name__
+    if "NewConnection" in name or "ConnectionRefused" in str(exc) or "Connection refused" in str(exc):
+        return "connection refused"
+    if "NameResolution" in name:
+        return "host name not resolved"
+    return f"{name}"
