@@ -12,3 +12,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+pytest_plugins = ["retently_oauth.pytest_plugin"]

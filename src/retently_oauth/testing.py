@@ -1,0 +1,281 @@
+"""A local Retently-compatible OAuth server, for demos and tests (ours and downstream SDKs').
+
+It implements the Retently OAuth guide on 127.0.0.1 with an ephemeral port: `/api/oauth/authorize` consents at
+once and redirects with `code` and `state` (or `error`, when told to deny), `/api/oauth/token` serves both grants
+with client_secret_post, and `/api/v2/customers` is a bearer-protected sample API route. Faults can be queued for
+the token endpoint. Use it as a context manager or through the `retently_server` pytest fixture::
+
+    with RetentlyServer(expires_in=5, rotate_refresh_tokens=True) as server:
+        client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri,
+                             endpoints=server.endpoints)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import attrs
+
+from .endpoints import Endpoints
+
+Fault = Literal["html_500", "retry_after_503", "malformed_json", "slow", "drop", "huge"]
+FAULTS: tuple[str, ...] = ("html_500", "retry_after_503", "malformed_json", "slow", "drop", "huge")
+
+
+@attrs.define
+class _Grant:
+    client_id: str
+    redirect_uri: str
+    code_challenge: str | None
+    used: bool = False
+
+
+class RetentlyServer:
+    """The embedded server. All state is in memory and guarded by one lock; counters say what it served."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = "demo-client-id",
+        client_secret: str = "demo-client-secret",
+        redirect_uri: str = "http://127.0.0.1/callback",
+        expires_in: int = 21600,
+        rotate_refresh_tokens: bool = False,
+        deny: bool = False,
+        slow_seconds: float = 2.0,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.expires_in = expires_in
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.deny = deny
+        self.slow_seconds = slow_seconds
+        self.counts: Counter[str] = Counter()
+        """Requests served by kind: authorization_code, refresh_token, authorize, api, fault."""
+        self._lock = threading.Lock()
+        self._codes: dict[str, _Grant] = {}
+        self._refresh_tokens: set[str] = set()
+        self._access_tokens: dict[str, float] = {}
+        self._faults: list[str] = []
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle ------------------------------------------------------------------------------------------------
+
+    def start(self) -> RetentlyServer:
+        handler = type("Handler", (_Handler,), {"server_state": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="retently-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> RetentlyServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # addresses ------------------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the server is not running")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            authorize_url=f"{self.base_url}/api/oauth/authorize", token_url=f"{self.base_url}/api/oauth/token"
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v2/customers"
+
+    # test controls --------------------------------------------------------------------------------------------
+
+    def inject(self, *faults: str) -> None:
+        """Queue faults; each of the next token requests gets one, in order."""
+        for fault in faults:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
+        with self._lock:
+            self._faults.extend(faults)
+
+    def issue_refresh_token(self) -> str:
+        """A refresh token the server accepts, as if a user had consented earlier."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._refresh_tokens.add(token)
+        return token
+
+    def expire_access_tokens(self) -> None:
+        """Makes every issued access token expired, as if hours had passed."""
+        with self._lock:
+            for token in self._access_tokens:
+                self._access_tokens[token] = 0.0
+
+    # request handling (called by the handler) -----------------------------------------------------------------
+
+    def _authorize(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        redirect = params.get("redirect_uri", "")
+        if params.get("client_id") != self.client_id or not redirect:
+            return 400, {"Content-Type": "text/plain"}, b"unknown client or missing redirect_uri"
+        with self._lock:
+            self.counts["authorize"] += 1
+            if self.deny:
+                query = {"error": "access_denied", "error_description": "The user denied access"}
+            else:
+                code = secrets.token_urlsafe(24)
+                challenge = params.get("code_challenge") if params.get("code_challenge_method") == "S256" else None
+                self._codes[code] = _Grant(self.client_id, redirect, challenge)
+                query = {"code": code}
+        if "state" in params:
+            query["state"] = params["state"]
+        separator = "&" if urlsplit(redirect).query else "?"
+        return 302, {"Location": redirect + separator + urlencode(query)}, b""
+
+    def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("client_id") != self.client_id or not hmac.compare_digest(
+            form.get("client_secret", "").encode(), self.client_secret.encode()
+        ):
+            return 401, {"error": "invalid_client", "error_description": "Client authentication failed"}
+        grant = form.get("grant_type")
+        with self._lock:
+            if grant == "authorization_code":
+                self.counts["authorization_code"] += 1
+                code = self._codes.get(form.get("code", ""))
+                if code is None or code.used:
+                    return 400, {"error": "invalid_grant", "error_description": "The code is invalid or was used"}
+                code.used = True
+                if code.redirect_uri != form.get("redirect_uri"):
+                    return 400, {"error": "invalid_grant", "error_description": "redirect_uri does not match"}
+                if code.code_challenge is not None:
+                    verifier = form.get("code_verifier", "")
+                    digest = hashlib.sha256(verifier.encode()).digest()
+                    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+                    if not hmac.compare_digest(expected, code.code_challenge):
+                        return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
+                refresh = secrets.token_urlsafe(24)
+                self._refresh_tokens.add(refresh)
+            elif grant == "refresh_token":
+                self.counts["refresh_token"] += 1
+                refresh = form.get("refresh_token", "")
+                if refresh not in self._refresh_tokens:
+                    return 400, {"error": "invalid_grant", "error_description": "The refresh token is invalid"}
+                if self.rotate_refresh_tokens:
+                    self._refresh_tokens.discard(refresh)
+                    refresh = secrets.token_urlsafe(24)
+                    self._refresh_tokens.add(refresh)
+            else:
+                return 400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"}
+            access = secrets.token_urlsafe(24)
+            self._access_tokens[access] = time.monotonic() + self.expires_in
+        return 200, {"access_token": access, "refresh_token": refresh, "expires_in": self.expires_in}
+
+    def _api(self, authorization: str) -> tuple[int, dict[str, Any]]:
+        scheme, _, token = authorization.partition(" ")
+        with self._lock:
+            self.counts["api"] += 1
+            expiry = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
+            valid = expiry is not None and expiry > time.monotonic()
+        if not valid:
+            return 401, {"error": "invalid_token", "error_description": "The access token is expired or unknown"}
+        return 200, {"data": [{"id": "c-1", "email": "ada@example.com"}, {"id": "c-2", "email": "alan@example.com"}]}
+
+    def _next_fault(self) -> str | None:
+        with self._lock:
+            if self._faults:
+                self.counts["fault"] += 1
+                return self._faults.pop(0)
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_state: RetentlyServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: requests carry codes and tokens."""
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(doc).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/api/oauth/authorize":
+            status, headers, body = self.server_state._authorize(dict(parse_qsl(parts.query)))
+            self._send(status, body, headers)
+        elif parts.path == "/api/v2/customers":
+            status, doc = self.server_state._api(self.headers.get("Authorization", ""))
+            self._json(status, doc, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+        else:
+            self._json(404, {"error": "not_found"})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if urlsplit(self.path).path != "/api/oauth/token":
+            self._json(404, {"error": "not_found"})
+            return
+        fault = self.server_state._next_fault()
+        if fault is not None and self._fault(fault):
+            return
+        if not self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            self._json(400, {"error": "invalid_request", "error_description": "Expected a form-encoded body"})
+            return
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        status, doc = self.server_state._token(form)
+        self._json(status, doc)
+
+    def _fault(self, fault: str) -> bool:
+        """Answers with the fault; False when the request should then be served normally (after `slow`)."""
+        if fault == "html_500":
+            self._send(500, b"<html><body><h1>Internal Server Error</h1></body></html>", {"Content-Type": "text/html"})
+        elif fault == "retry_after_503":
+            self._send(503, b"busy", {"Retry-After": "1", "Content-Type": "text/plain"})
+        elif fault == "malformed_json":
+            self._send(200, b'{"access_token": "trunc', {"Content-Type": "application/json"})
+        elif fault == "huge":
+            self._send(200, b"[" + b"0," * (1 << 20) + b"0]", {"Content-Type": "application/json"})
+        elif fault == "drop":
+            self.close_connection = True
+            self.connection.close()
+        elif fault == "slow":
+            time.sleep(self.server_state.slow_seconds)
+            return False
+        return True
+
+
+def retently_server_fixture() -> Iterator[RetentlyServer]:
+    """Body of the `retently_server` pytest fixture (registered by `retently_oauth.pytest_plugin`)."""
+    with RetentlyServer() as server:
+        yield server
