@@ -13,7 +13,15 @@ from typing import Any
 
 import attrs
 import urllib3
-from urllib3.exceptions import HTTPError, LocationValueError, MaxRetryError, ProtocolError, SSLError
+from urllib3.exceptions import (
+    HTTPError,
+    LocationValueError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    SSLError,
+)
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Retry, Timeout
 
@@ -168,6 +176,10 @@ def _reason(exc: BaseException | None) -> str:
     """What went wrong, in words that carry no request content."""
     if exc is None:
         return "unknown error"
+    if isinstance(exc, NewConnectionError):  # before timeouts: urllib3 makes it a ConnectTimeoutError subclass
+        return "connection refused" if "refused" in str(exc).lower() else "could not connect"
+    if isinstance(exc, NameResolutionError):
+        return "host name not resolved"
     if isinstance(exc, Urllib3Timeout) or "timed out" in str(exc).lower():
         return "timed out"
     if isinstance(exc, SSLError):
@@ -176,9 +188,4 @@ def _reason(exc: BaseException | None) -> str:
         return "connection dropped"
     if isinstance(exc, MaxRetryError):
         return _reason(exc.reason)
-    name = type(exc).__name__
-    if "NewConnection" in name or "ConnectionRefused" in str(exc) or "Connection refused" in str(exc):
-        return "connection refused"
-    if "NameResolution" in name:
-        return "host name not resolved"
-    return f"{name}"
+    return type(exc).__name__
