@@ -79,6 +79,13 @@ def ci(session: nox.Session) -> None:
 
 
 @nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: `retently-oauth demo` against the embedded local Retently server."""
+    session.install("-e", ".")
+    session.run("retently-oauth", "demo")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks, side by side with the peer libraries, reported as ratios."""
     _install(session, ".[codegen,test,bench]")

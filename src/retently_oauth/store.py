@@ -1,0 +1,115 @@
+"""Credential stores: where the StoredCredentials document lives between runs.
+
+The file store writes atomically (temp file in the same directory, fsync, rename, fsync of the directory) with
+0600 permissions, so a crash leaves the old document or the new one, never a mix. A corrupt file is an error,
+never silently replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from . import documents
+from .exceptions import DocumentError, RetentlyOAuthError
+from .models import StoredCredentials
+
+
+class StoreError(RetentlyOAuthError):
+    """The store cannot be read or written (permissions, a corrupt document, a full disk)."""
+
+
+class CredentialStore(Protocol):
+    """What a token manager needs from a store."""
+
+    def load(self) -> StoredCredentials | None: ...
+    def save(self, credentials: StoredCredentials) -> None: ...
+
+
+class MemoryStore:
+    """Keeps the document in memory (tests, short-lived processes)."""
+
+    def __init__(self, credentials: StoredCredentials | None = None) -> None:
+        self._credentials = credentials
+
+    def load(self) -> StoredCredentials | None:
+        return self._credentials
+
+    def save(self, credentials: StoredCredentials) -> None:
+        self._credentials = credentials
+
+
+class FileStore:
+    """A JSON file holding one StoredCredentials document."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self.path)!r})"
+
+    def load(self) -> StoredCredentials | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read credentials store {self.path}: {exc.strerror}") from None
+        try:
+            return documents.loads(data, StoredCredentials)
+        except DocumentError as exc:
+            problems = "; ".join(str(p) for p in exc.problems)
+            raise StoreError(f"credentials store {self.path} is corrupt: {problems}") from None
+
+    def save(self, credentials: StoredCredentials) -> None:
+        data = documents.dumps(credentials).encode("utf-8")
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    os.fchmod(handle.fileno(), 0o600)
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise StoreError(f"cannot write credentials store {self.path}: {exc.strerror}") from None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Holds an exclusive cross-process lock (flock on a side file) for read-refresh-write."""
+        import fcntl
+
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def default_store_path() -> Path:
+    """`$XDG_CONFIG_HOME/retently-oauth/credentials.json` (or under ~/.config)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "retently-oauth" / "credentials.json"
