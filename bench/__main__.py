@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["documents", "imports"]
+ALL = ["documents", "imports", "refresh"]
 
 
 def main(argv: list[str]) -> int:
