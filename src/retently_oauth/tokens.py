@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 import attrs
 from retently_oauth_models._runtime import secret_repr
 
-from .models import UNSET as _UNSET
 from .models import StoredCredentials, TokenResponse
 
 
@@ -91,4 +90,3 @@ class Token:
 
 
 __all__ = ["Token", "utcnow"]
-_ = _UNSET
