@@ -191,8 +191,9 @@ def _receiver(port: int, caught: _Redirect) -> HTTPServer:
 
     try:
         server = HTTPServer(("127.0.0.1", port), Handler)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "port out of range"
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
     caught.base = f"http://127.0.0.1:{server.server_port}"
     return server
 

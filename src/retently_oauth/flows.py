@@ -120,6 +120,8 @@ class OAuthClient:
         """
         if not isinstance(url, str):
             raise ArgumentError(f"callback URL must be a string, got {type(url).__name__}")
+        if not isinstance(expected_state, str) or not expected_state:
+            raise ArgumentError("expected_state must be the non-empty state sent in the authorization URL")
         try:
             query = urlsplit(url).query
         except ValueError:
