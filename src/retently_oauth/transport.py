@@ -5,6 +5,7 @@ Configuration is a small immutable `TransportConfig`; every failure becomes one 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -90,7 +91,7 @@ class _CappedRetry(Retry):
 
 @attrs.frozen
 class Response:
-    """A complete response: status, headers (lower-case names) and the body, at most the size cap."""
+    """A complete response: status, headers (looked up case-insensitively) and the body, at most the size cap."""
 
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)
@@ -120,6 +121,7 @@ class Transport:
         self.pool = pool or urllib3.PoolManager(num_pools=8, maxsize=8)
         self._timeout = self.config.timeout()
         self._retry = self.config.retry()
+        self._base_headers = {"User-Agent": USER_AGENT}
 
     def request(
         self,
@@ -130,8 +132,8 @@ class Transport:
         body: bytes | None = None,
     ) -> Response:
         """One request, retried as the config says; raises TransportError or ResponseFormatError (size)."""
-        check_url(url, "URL")
-        all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        _checked_url(url)
+        all_headers = {**self._base_headers, **headers} if headers else dict(self._base_headers)
         started = time.perf_counter()
         where = url.split("?", 1)[0]
         try:
@@ -150,7 +152,7 @@ class Transport:
         except (Urllib3Timeout, ProtocolError, SSLError, LocationValueError, HTTPError) as exc:
             raise TransportError(f"{method} {where} failed: {_reason(exc)}") from None
         try:
-            data = raw.read(self.config.max_response_bytes + 1)
+            data = self._read_capped(raw)
         except (Urllib3Timeout, ProtocolError, HTTPError, OSError) as exc:
             raw.close()
             raise TransportError(f"{method} {where} failed while reading the response: {_reason(exc)}") from None
@@ -160,7 +162,6 @@ class Transport:
                 f"{method} {where}: response larger than {self.config.max_response_bytes} bytes", status=raw.status
             )
         raw.release_conn()
-        headers_lower = {k.lower(): v for k, v in raw.headers.items()}
         log.debug(
             "%s %s -> %d (%d bytes, %.1f ms)",
             method,
@@ -169,7 +170,25 @@ class Transport:
             len(data),
             1e3 * (time.perf_counter() - started),
         )
-        return Response(status=raw.status, headers=headers_lower, body=data)
+        return Response(status=raw.status, headers=raw.headers, body=data)
+
+    def _read_capped(self, raw: urllib3.BaseHTTPResponse) -> bytes:
+        """At most the cap plus one byte of the decoded body, so an oversized body is detected, never buffered.
+
+        A plain body whose Content-Length is within the cap is read in one call (urllib3's fast path); anything else
+        (chunked, compressed, or declared too large) goes through the bounded read.
+        """
+        cap = self.config.max_response_bytes
+        length = raw.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) <= cap and "content-encoding" not in raw.headers:
+            return raw.read()
+        return raw.read(cap + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_url(url: str) -> str:
+    """`check_url`, remembered: a client sends to the same few URLs over and over."""
+    return check_url(url, "URL")
 
 
 def _reason(exc: BaseException | None) -> str:
