@@ -131,7 +131,10 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         if len(text) < 11 or text[10] not in "Tt ":
             raise ValueError(text)
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:  # RFC 3339 requires an offset; a local time would be read differently per host
+            raise ValueError(text)
+        return moment
     except ValueError:
         expected = "an RFC 3339 date-time or date" if accept_date else "an RFC 3339 date-time"
         problems.append(Problem(path, f"expected {expected}"))

@@ -74,13 +74,17 @@ def pkce_pair() -> tuple[str, str]:
 
 
 class OAuthClient:
-    """A registered OAuth application talking to one provider's endpoints."""
+    """A registered OAuth application talking to one provider's endpoints.
+
+    `redirect_uri` is needed to authorize and exchange a code; a client that only refreshes may go without (the
+    refresh form then leaves it out).
+    """
 
     def __init__(
         self,
         client_id: str,
         client_secret: str,
-        redirect_uri: str,
+        redirect_uri: str | None = None,
         *,
         endpoints: Endpoints = RETENTLY,
         transport: Transport | None = None,
@@ -88,7 +92,7 @@ class OAuthClient:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value:
                 raise ArgumentError(f"{name} must be a non-empty string")
-        if not isinstance(redirect_uri, str) or not urlsplit(redirect_uri).scheme:
+        if redirect_uri is not None and (not isinstance(redirect_uri, str) or not urlsplit(redirect_uri).scheme):
             raise ArgumentError("redirect_uri must be an absolute URL")
         self.client_id = client_id
         self._client_secret = client_secret
@@ -109,13 +113,14 @@ class OAuthClient:
         self, *, state: str | None = None, scope: str | None = None, pkce: bool = False
     ) -> AuthorizationURL:
         """The authorization page URL: client_id, redirect_uri, response_type=code, state, optional scope/PKCE."""
+        redirect_uri = self._require_redirect_uri("an authorization URL")
         state = state or secrets.token_urlsafe(24)
         verifier = challenge = None
         if pkce:
             verifier, challenge = pkce_pair()
         request = AuthorizationRequest(
             client_id=self.client_id,
-            redirect_uri=self.redirect_uri,
+            redirect_uri=redirect_uri,
             state=state,
             scope=scope,
             code_challenge=challenge,
@@ -165,7 +170,7 @@ class OAuthClient:
         form = AuthorizationCodeTokenRequest(
             client_id=self.client_id,
             client_secret=self._client_secret,
-            redirect_uri=self.redirect_uri,
+            redirect_uri=self._require_redirect_uri("a code exchange"),
             code=code,
             code_verifier=code_verifier,
         )
@@ -182,6 +187,11 @@ class OAuthClient:
             refresh_token=refresh_token,
         )
         return self._token_request(documents.unstructure(form), previous_refresh_token=refresh_token)
+
+    def _require_redirect_uri(self, what: str) -> str:
+        if self.redirect_uri is None:
+            raise ArgumentError(f"{what} needs the client's redirect_uri")
+        return self.redirect_uri
 
     def _token_request(self, form: dict[str, str], *, previous_refresh_token: str | None) -> Token:
         requested_at = utcnow()

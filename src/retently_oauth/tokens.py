@@ -28,6 +28,15 @@ class Token:
     """Absolute UTC expiry; None when the server did not say."""
     token_type: str = "Bearer"
     scope: str | None = None
+    issued_at: datetime | None = None
+    """When the request that granted the token was sent; None when unknown (a document from elsewhere)."""
+
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds from issue to expiry, when both are known."""
+        if self.expires_at is None or self.issued_at is None:
+            return None
+        return (self.expires_at - self.issued_at).total_seconds()
 
     @classmethod
     def from_response(
@@ -43,6 +52,7 @@ class Token:
             expires_at=expires_at,
             token_type=token_type,
             scope=scope,
+            issued_at=requested_at,
         )
 
     def expires_within(self, seconds: float, now: datetime | None = None) -> bool:
@@ -76,6 +86,7 @@ class Token:
             expires_at=self.expires_at or datetime.max.replace(tzinfo=timezone.utc),
             token_type=self.token_type,
             scope=self.scope,
+            issued_at=self.issued_at,
         )
 
     @classmethod
@@ -86,6 +97,7 @@ class Token:
             expires_at=stored.expires_at,
             token_type=stored.token_type or "Bearer",
             scope=stored.scope,
+            issued_at=stored.issued_at,
         )
 
 
