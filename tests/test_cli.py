@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import urllib3
 from pytest_httpserver import HTTPServer
 
+from retently_oauth import FileStore, OAuthClient, TokenManager
 from retently_oauth.testing import RetentlyServer
 
 SECRET = "cli-secret-VALUE-93ab"
@@ -134,12 +136,30 @@ def test_login_no_browser_then_token_and_refresh(tmp_path: Path) -> None:
         assert SECRET not in done.stdout + done.stderr + out + err
         assert json.loads(store.read_text())["access_token"] != stored["access_token"]
 
-        server.expires_in = 30  # due within the 60 s leeway: `token` refreshes first
-        run("refresh", "--store", str(store))
-        before = json.loads(store.read_text())["access_token"]
+        # a six-hour token with 30 s left is due within the 60 s leeway: `token` refreshes first
+        document = json.loads(store.read_text())
+        soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+        document["expires_at"] = soon.isoformat()
+        document["issued_at"] = (soon - timedelta(hours=6)).isoformat()
+        store.write_text(json.dumps(document))
         done = run("token", "--store", str(store))
-        assert done.stdout.strip() != before
-        assert server.counts["refresh_token"] == 3
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() != document["access_token"]
+        assert done.stdout.strip() == json.loads(store.read_text())["access_token"]
+        assert server.counts["refresh_token"] == 2
+
+
+def test_token_on_a_short_lived_token_refreshes_at_half_its_lifetime(tmp_path: Path) -> None:
+    """A 30 s token is not "due within the 60 s leeway" forever: the leeway is capped at half the lifetime."""
+    store = tmp_path / "creds.json"
+    with RetentlyServer(expires_in=30) as server:
+        client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri, endpoints=server.endpoints)
+        TokenManager(client, FileStore(store)).store_token(client.refresh(server.issue_refresh_token()))
+        first = run("token", "--store", str(store))
+        second = run("token", "--store", str(store))
+        assert first.returncode == second.returncode == 0
+        assert first.stdout == second.stdout
+        assert server.counts["refresh_token"] == 1  # the one above; neither `token` refreshed
 
 
 def test_validate(tmp_path: Path) -> None:

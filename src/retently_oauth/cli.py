@@ -20,6 +20,7 @@ from . import documents, models
 from .endpoints import RETENTLY, Endpoints
 from .exceptions import ArgumentError, DocumentError, RetentlyOAuthError
 from .flows import OAuthClient
+from .manager import TokenManager
 from .store import FileStore, default_store_path
 from .tokens import Token
 
@@ -95,28 +96,16 @@ def _client(args: argparse.Namespace, redirect_uri: str | None = None) -> OAuthC
 
 
 def _save(args: argparse.Namespace, client: OAuthClient, token: Token) -> None:
-    stored = token.to_stored(
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        token_url=client.endpoints.token_url,
-        authorize_url=client.endpoints.authorize_url,
-        redirect_uri=client.redirect_uri,
-    )
-    FileStore(args.store).save(stored)
+    """Saves under the store's lock, as a running `token` or `refresh` would."""
+    TokenManager(client, FileStore(args.store)).store_token(token)
 
 
-def _stored_client(args: argparse.Namespace) -> tuple[OAuthClient, FileStore, models.StoredCredentials]:
+def _manager(args: argparse.Namespace) -> TokenManager:
+    """The manager of the stored credentials: `token` and `refresh` need nothing but the store."""
     store = FileStore(args.store)
-    stored = store.load()
-    if stored is None:
+    if store.load() is None:
         raise UsageError(f"no credentials in {args.store}: run `retently-oauth login` or `exchange` first")
-    client = OAuthClient(
-        stored.client_id,
-        stored.client_secret,
-        stored.redirect_uri or "http://127.0.0.1/callback",
-        endpoints=Endpoints.from_stored(stored),
-    )
-    return client, store, stored
+    return TokenManager.from_store(store, leeway=LEEWAY_SECONDS)
 
 
 def cmd_authorize_url(args: argparse.Namespace) -> int:
@@ -137,26 +126,13 @@ def cmd_exchange(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    client, store, stored = _stored_client(args)
-    with store.locked():
-        stored = store.load() or stored
-        token = client.refresh(stored.refresh_token)
-        _save(args, client, token)
+    token = _manager(args).refresh()
     print(f"refreshed; access token valid until {_when(token)}")
     return 0
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    client, store, stored = _stored_client(args)
-    token = Token.from_stored(stored)
-    if token.expires_within(LEEWAY_SECONDS):
-        with store.locked():
-            current = store.load() or stored
-            token = Token.from_stored(current)
-            if token.expires_within(LEEWAY_SECONDS):
-                token = client.refresh(current.refresh_token)
-                _save(args, client, token)
-    print(token.access_token)
+    print(_manager(args).access_token())
     return 0
 
 

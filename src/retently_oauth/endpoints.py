@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 import attrs
@@ -29,6 +30,12 @@ def check_url(url: str, what: str) -> str:
     if parts.scheme == "http" and host in LOOPBACK_HOSTS:
         return url
     raise ArgumentError(f"{what} must use https:// (plain http only to 127.0.0.1, localhost or [::1])")
+
+
+@functools.lru_cache(maxsize=256)
+def checked_url(url: str) -> str:
+    """`check_url` for a request URL, remembered: a client sends to the same few URLs over and over."""
+    return check_url(url, "URL")
 
 
 @attrs.frozen

@@ -8,9 +8,12 @@ never silently replaced.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -24,23 +27,37 @@ class StoreError(RetentlyOAuthError):
 
 
 class CredentialStore(Protocol):
-    """What a token manager needs from a store."""
+    """What a token manager needs from a store.
+
+    `locked()` must exclude every other holder of the same credentials (threads and, for a shared store, other
+    processes) for the whole read-refresh-write, so that a rotated refresh token is spent once.
+    """
 
     def load(self) -> StoredCredentials | None: ...
     def save(self, credentials: StoredCredentials) -> None: ...
+    def locked(self) -> AbstractContextManager[None]: ...
 
 
 class MemoryStore:
-    """Keeps the document in memory (tests, short-lived processes)."""
+    """Keeps the document in memory (tests, short-lived processes); its lock covers the threads of one process."""
 
     def __init__(self, credentials: StoredCredentials | None = None) -> None:
         self._credentials = credentials
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({'empty' if self._credentials is None else 'holding credentials'})"
 
     def load(self) -> StoredCredentials | None:
         return self._credentials
 
     def save(self, credentials: StoredCredentials) -> None:
         self._credentials = credentials
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with self._lock:
+            yield
 
 
 class FileStore:
@@ -66,6 +83,7 @@ class FileStore:
             raise StoreError(f"credentials store {self.path} is corrupt: {problems}") from None
 
     def save(self, credentials: StoredCredentials) -> None:
+        """Replaces the document atomically. Hold `locked()` when other writers may share the file."""
         data = documents.dumps(credentials).encode("utf-8")
         directory = self.path.parent
         try:
@@ -103,10 +121,17 @@ class FileStore:
             raise StoreError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._remove_leftovers()
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def _remove_leftovers(self) -> None:
+        """Temp files of writers that died mid-save. Only under the lock: a live writer would be holding it."""
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def default_store_path() -> Path:

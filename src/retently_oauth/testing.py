@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sys
 import threading
 import time
 from collections import Counter
@@ -54,6 +55,7 @@ class RetentlyServer:
         rotate_refresh_tokens: bool = False,
         deny: bool = False,
         slow_seconds: float = 2.0,
+        api_key: str = "demo-api-key",
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -62,12 +64,16 @@ class RetentlyServer:
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.deny = deny
         self.slow_seconds = slow_seconds
+        self.api_key = api_key
+        """Accepted on the API route as `Authorization: api_key=<key>` (Retently's API-token credentials)."""
         self.counts: Counter[str] = Counter()
-        """Requests served by kind: authorization_code, refresh_token, authorize, api, fault."""
+        """Requests served by kind: authorization_code, refresh_token, authorize, api (api_unauthorized of them
+        answered 401), fault."""
         self._lock = threading.Lock()
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: set[str] = set()
         self._access_tokens: dict[str, float] = {}
+        self._issued: list[tuple[str, str]] = []
         self._faults: list[str] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -76,9 +82,12 @@ class RetentlyServer:
 
     def start(self) -> RetentlyServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="retently-server", daemon=True)
+        httpd = self._httpd
+        self._thread = threading.Thread(
+            target=lambda: httpd.serve_forever(poll_interval=0.05), name="retently-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -128,6 +137,16 @@ class RetentlyServer:
         with self._lock:
             self._refresh_tokens.add(token)
         return token
+
+    def issued_pairs(self) -> list[tuple[str, str]]:
+        """Every (access_token, refresh_token) pair the token endpoint granted, oldest first."""
+        with self._lock:
+            return list(self._issued)
+
+    def refresh_token_valid(self, refresh_token: str) -> bool:
+        """Whether the token endpoint would accept this refresh token now (asking spends nothing)."""
+        with self._lock:
+            return refresh_token in self._refresh_tokens
 
     def expire_access_tokens(self) -> None:
         """Makes every issued access token expired, as if hours had passed."""
@@ -191,14 +210,21 @@ class RetentlyServer:
                 return 400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"}
             access = secrets.token_urlsafe(24)
             self._access_tokens[access] = time.monotonic() + self.expires_in
+            self._issued.append((access, refresh))
         return 200, {"access_token": access, "refresh_token": refresh, "expires_in": self.expires_in}
 
     def _api(self, authorization: str) -> tuple[int, dict[str, Any]]:
         scheme, _, token = authorization.partition(" ")
         with self._lock:
             self.counts["api"] += 1
-            expiry = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
-            valid = expiry is not None and expiry > time.monotonic()
+            if authorization.startswith("api_key="):
+                key = authorization.removeprefix("api_key=").encode()
+                valid = bool(self.api_key) and hmac.compare_digest(key, self.api_key.encode())
+            else:
+                expiry = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
+                valid = expiry is not None and expiry > time.monotonic()
+            if not valid:
+                self.counts["api_unauthorized"] += 1
         if not valid:
             return 401, {"error": "invalid_token", "error_description": "The access token is expired or unknown"}
         return 200, {"data": [{"id": "c-1", "email": "ada@example.com"}, {"id": "c-2", "email": "alan@example.com"}]}
@@ -209,6 +235,15 @@ class RetentlyServer:
                 self.counts["fault"] += 1
                 return self._faults.pop(0)
         return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request (killed, timed out) is normal here; anything else is reported."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

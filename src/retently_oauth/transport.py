@@ -5,7 +5,6 @@ Configuration is a small immutable `TransportConfig`; every failure becomes one 
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -26,7 +25,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Retry, Timeout
 
-from .endpoints import check_url
+from .endpoints import checked_url
 from .exceptions import ResponseFormatError, TransportError
 
 log = logging.getLogger("retently_oauth.transport")
@@ -132,7 +131,7 @@ class Transport:
         body: bytes | None = None,
     ) -> Response:
         """One request, retried as the config says; raises TransportError or ResponseFormatError (size)."""
-        _checked_url(url)
+        checked_url(url)
         all_headers = {**self._base_headers, **headers} if headers else dict(self._base_headers)
         started = time.perf_counter()
         where = url.split("?", 1)[0]
@@ -148,14 +147,14 @@ class Transport:
                 preload_content=False,
             )
         except MaxRetryError as exc:
-            raise TransportError(f"{method} {where} failed: {_reason(exc.reason)}") from None
+            raise TransportError(f"{method} {where} failed: {failure_reason(exc.reason)}") from None
         except (Urllib3Timeout, ProtocolError, SSLError, LocationValueError, HTTPError) as exc:
-            raise TransportError(f"{method} {where} failed: {_reason(exc)}") from None
+            raise TransportError(f"{method} {where} failed: {failure_reason(exc)}") from None
         try:
             data = self._read_capped(raw)
         except (Urllib3Timeout, ProtocolError, HTTPError, OSError) as exc:
             raw.close()
-            raise TransportError(f"{method} {where} failed while reading the response: {_reason(exc)}") from None
+            raise TransportError(f"{method} {where} failed while reading the response: {failure_reason(exc)}") from None
         if len(data) > self.config.max_response_bytes:
             raw.close()
             raise ResponseFormatError(
@@ -185,13 +184,7 @@ class Transport:
         return raw.read(cap + 1)
 
 
-@functools.lru_cache(maxsize=64)
-def _checked_url(url: str) -> str:
-    """`check_url`, remembered: a client sends to the same few URLs over and over."""
-    return check_url(url, "URL")
-
-
-def _reason(exc: BaseException | None) -> str:
+def failure_reason(exc: BaseException | None) -> str:
     """What went wrong, in words that carry no request content."""
     if exc is None:
         return "unknown error"
@@ -206,5 +199,5 @@ def _reason(exc: BaseException | None) -> str:
     if isinstance(exc, ProtocolError):
         return "connection dropped"
     if isinstance(exc, MaxRetryError):
-        return _reason(exc.reason)
+        return failure_reason(exc.reason)
     return type(exc).__name__
