@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["documents", "imports", "refresh"]
+ALL = ["documents", "imports", "refresh", "tokens"]
 
 
 def main(argv: list[str]) -> int:

@@ -239,6 +239,7 @@ class RetentlyServer:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops SYNs of a burst: each dropped one costs its client 1 s
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up mid-request (killed, timed out) is normal here; anything else is reported."""
