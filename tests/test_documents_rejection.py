@@ -88,6 +88,10 @@ def test_nested_list_and_date_paths() -> None:
     assert problems({**stored, "expires_at": "2026-11-23"}, models.StoredCredentials) == [
         "$.expires_at: expected an RFC 3339 date-time"
     ]
+    # RFC 3339 requires an offset: a local time would mean a different instant on each host
+    assert problems({**stored, "expires_at": "2026-11-23T10:00:00"}, models.StoredCredentials) == [
+        "$.expires_at: expected an RFC 3339 date-time"
+    ]
 
 
 def test_union_without_tag_reports_the_closest_variant() -> None:

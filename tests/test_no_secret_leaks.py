@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import urllib3
 from pytest_httpserver import HTTPServer
 
+from retently_oauth import ApiKeyAuth, AuthorizedHTTP, FileStore, MemoryStore, StoreError, TokenManager
 from retently_oauth.endpoints import Endpoints
-from retently_oauth.exceptions import RetentlyOAuthError
+from retently_oauth.exceptions import ReauthorizationRequired, RetentlyOAuthError
 from retently_oauth.flows import OAuthClient
 from retently_oauth.testing import RetentlyServer
 from retently_oauth.transport import Transport, TransportConfig
@@ -66,5 +68,48 @@ def test_no_secret_in_errors_or_logs(httpserver: HTTPServer, caplog: pytest.LogC
                 messages.append(str(exc))
     assert len(messages) > 15
     text = "\n".join(messages + [r.getMessage() for r in caplog.records])
+    for secret in secrets_here:
+        assert secret not in text
+
+
+def test_no_secret_from_the_token_manager_or_authorized_requests(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Manager refreshes (good, failing, rejected), store errors, 401 retries: no secret in errors, logs, reprs."""
+    caplog.set_level(logging.DEBUG)
+    messages: list[str] = []
+    with RetentlyServer(
+        client_secret=CLIENT_SECRET, rotate_refresh_tokens=True, api_key="leak-api-key-3e4f5a"
+    ) as server:
+        client = OAuthClient(server.client_id, CLIENT_SECRET, server.redirect_uri, endpoints=server.endpoints)
+        store = FileStore(tmp_path / "creds.json")
+        manager = TokenManager(client, store, on_refresh=lambda token: messages.append(repr(token)))
+        manager.store_token(client.refresh(server.issue_refresh_token()))
+        http = AuthorizedHTTP(manager, base_url=server.base_url)
+        seen = [manager.access_token(), manager.refresh().access_token]
+        server.expire_access_tokens()
+        assert http.get("/api/v2/customers").status == 200
+        seen.append(manager.access_token())
+        for fault in ("html_500", "malformed_json", "drop"):
+            server.inject(fault)
+            with pytest.raises(RetentlyOAuthError) as caught:
+                manager.refresh()
+            messages += [str(caught.value), repr(caught.value)]
+        saved = store.load()
+        assert saved is not None
+        revoked = TokenManager(client, MemoryStore(), refresh_token="leak-revoked-refresh-5b6c7d")
+        with pytest.raises(ReauthorizationRequired) as rejected:
+            revoked.access_token()
+        messages += [str(rejected.value), repr(rejected.value), repr(manager), repr(http), repr(store)]
+        key = AuthorizedHTTP(ApiKeyAuth(server.api_key), base_url=server.base_url)
+        assert key.get("/api/v2/customers").status == 200
+        messages += [repr(key), repr(key.auth)]
+        (tmp_path / "corrupt.json").write_text('{"client_secret": "' + CLIENT_SECRET + '", ')
+        with pytest.raises(StoreError) as corrupt:
+            FileStore(tmp_path / "corrupt.json").load()
+        messages.append(str(corrupt.value))
+        secrets_here = [*SECRETS, *seen, saved.refresh_token, "leak-revoked-refresh-5b6c7d", server.api_key]
+    text = "\n".join(messages + [r.getMessage() for r in caplog.records])
+    assert len(messages) > 10
     for secret in secrets_here:
         assert secret not in text

@@ -32,3 +32,19 @@ def test_every_generated_class_is_in_models() -> None:
     generated = {name for name in retently_oauth_models.__all__ if name[0].isupper()} - {"STRUCTURERS", "UNSTRUCTURERS"}
     assert generated <= set(models.__all__)
     assert {"TokenResponse", "PropertyConnectionAuth", "SourceRetently", "UNSET"} <= set(models.__all__)
+
+
+def test_documents_alone_do_not_import_the_http_side() -> None:
+    """`import retently_oauth` for documents does not pay for urllib3; the HTTP names load on first use."""
+    probe = (
+        "import sys, retently_oauth; before = 'urllib3' in sys.modules; "
+        "retently_oauth.TokenManager; print(before, 'urllib3' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_every_public_name_resolves() -> None:
+    for name in retently_oauth.__all__:
+        assert getattr(retently_oauth, name) is not None, name
+    assert set(dir(retently_oauth)) == set(retently_oauth.__all__)
