@@ -201,32 +201,37 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .authorized import AuthorizedHTTP
+    from .store import MemoryStore
     from .testing import RetentlyServer
 
-    http = urllib3.PoolManager()
     with RetentlyServer() as server:
         client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri, endpoints=server.endpoints)
         print(f"1. embedded Retently server at {server.base_url}")
-        auth = client.authorize_url()
+        auth = client.authorize_url(pkce=True)
         print(f"2. authorization URL: {server.endpoints.authorize_url}?client_id={client.client_id}&... (state=***)")
-        location = http.request("GET", auth.url, redirect=False).headers.get("Location", "")
+        browser = urllib3.PoolManager()
+        location = browser.request("GET", auth.url, redirect=False).headers.get("Location", "")
         code = client.parse_callback(location, expected_state=auth.state)
         print("3. callback received: code=***, state checked")
-        token = client.exchange_code(code)
-        print(f"4. code exchanged: access_token=***, refresh_token=***, expires at {_when(token)}")
+        manager = TokenManager(client, MemoryStore())
+        manager.store_token(client.exchange_code(code, code_verifier=auth.code_verifier))
+        print(f"4. code exchanged (PKCE): access_token=***, refresh_token=***, expires at {_when(manager.token())}")
+        http = AuthorizedHTTP(manager, base_url=server.base_url)
 
-        def call_api(t: Token) -> str:
-            response = http.request("GET", server.api_url, headers={"Authorization": f"Bearer {t.access_token}"})
+        def call_api() -> str:
+            response = http.get("/api/v2/customers")
             if response.status != 200:
                 raise RetentlyOAuthError(f"API call failed with HTTP {response.status}")
             return f"HTTP 200, {len(json.loads(response.data)['data'])} customers"
 
-        print(f"5. API call /api/v2/customers: {call_api(token)}")
-        assert token.refresh_token is not None
-        refreshed = client.refresh(token.refresh_token)
+        print(f"5. API call /api/v2/customers: {call_api()}")
+        refreshed = manager.refresh()
         print(f"6. refreshed: new access_token=***, expires at {_when(refreshed)}")
-        print(f"7. API call with the new token: {call_api(refreshed)}")
-        print(f"done: {server.counts['authorization_code']} code exchange, {server.counts['refresh_token']} refresh")
+        print(f"7. API call with the new token: {call_api()}")
+        server.expire_access_tokens()
+        print(f"8. token revoked early; the API call gets 401, refreshes once and retries: {call_api()}")
+        print(f"done: {server.counts['authorization_code']} code exchange, {server.counts['refresh_token']} refreshes")
     return 0
 
 

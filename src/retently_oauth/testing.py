@@ -2,8 +2,9 @@
 
 It implements the Retently OAuth guide on 127.0.0.1 with an ephemeral port: `/api/oauth/authorize` consents at
 once and redirects with `code` and `state` (or `error`, when told to deny), `/api/oauth/token` serves both grants
-with client_secret_post, and `/api/v2/customers` is a bearer-protected sample API route. Faults can be queued for
-the token endpoint. Use it as a context manager or through the `retently_server` pytest fixture::
+with client_secret_post, and `/api/v2/customers` is a sample API route that takes a bearer token or the
+API-token header `api_key=<key>`. Faults can be queued for the token endpoint. Use it as a context manager or
+through the `retently_server` pytest fixture::
 
     with RetentlyServer(expires_in=5, rotate_refresh_tokens=True) as server:
         client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri,
