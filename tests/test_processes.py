@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -83,3 +84,18 @@ def test_sigkill_during_refresh_and_write_never_corrupts_the_store(tmp_path: Pat
         f"\n{KILLS_PER_SERVER} kills ({'rotating' if rotate else 'same refresh token'}): {mid_write} mid-write "
         f"(a temp file left), {lost_to_rotation} between the server's rotation and the save"
     )
+
+
+def test_four_cli_token_commands_at_once_refresh_once(tmp_path: Path) -> None:
+    """Two (here four) shells running `retently-oauth token` on a due store never both refresh."""
+    with RetentlyServer(rotate_refresh_tokens=True) as server:
+        path = tmp_path / "creds.json"
+        manager_with(server, FileStore(path))  # a due token in the store
+        before = server.counts["refresh_token"]
+        command = [sys.executable, "-m", "retently_oauth", "token", "--store", str(path)]
+        procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        with reaped(*procs):
+            outputs = [proc.communicate(timeout=60) for proc in procs]
+        assert [proc.returncode for proc in procs] == [0, 0, 0, 0], [err for _, err in outputs]
+        assert len({out for out, _ in outputs}) == 1
+        assert server.counts["refresh_token"] - before == 1
