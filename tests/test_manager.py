@@ -48,7 +48,7 @@ def in_threads(n: int, fn: Callable[[], object]) -> list[object]:
         barrier.wait()
         try:
             results[i] = fn()
-        except Exception as exc:
+        except BaseException as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
@@ -156,6 +156,29 @@ def test_threads_waiting_on_a_failed_refresh_share_its_error() -> None:
         leaders = {id(r) for r in results}  # each leader's error object is the one its waiters raise
         assert len(leaders) == server.counts["fault"]
         assert len(leaders) <= 2, f"{len(leaders)} token requests for 32 threads"
+
+
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt or SystemExit in the leading thread."""
+
+
+def test_an_interrupted_leader_does_not_interrupt_the_waiting_threads() -> None:
+    with RetentlyServer(slow_seconds=0.3) as server:
+        interrupted = threading.Event()
+
+        def hook(token: Token) -> None:
+            if not interrupted.is_set():
+                interrupted.set()
+                raise Interrupted
+
+        manager = manager_with(server, on_refresh=hook)
+        before = server.counts["refresh_token"]
+        server.inject("slow")
+        results = in_threads(8, manager.access_token)
+        assert sum(isinstance(r, Interrupted) for r in results) == 1
+        tokens = {r for r in results if isinstance(r, str)}
+        assert len(tokens) == 1 and len([r for r in results if isinstance(r, str)]) == 7
+        assert server.counts["refresh_token"] - before == 1  # saved before the hook ran: nobody refreshed again
 
 
 def test_forced_refreshes_after_one_rejected_token_refresh_once(retently_server: RetentlyServer) -> None:

@@ -97,3 +97,25 @@ def test_memory_store(retently_server: RetentlyServer) -> None:
     assert retently_server.client_secret not in repr(store)
     with store.locked():
         store.save(document)
+
+
+def test_a_lock_held_too_long_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    path = tmp_path / "creds.json"
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with FileStore(path).locked():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        inside.wait(5)
+        with pytest.raises(StoreError, match="stayed locked"), FileStore(path, lock_timeout=0.2).locked():
+            pass
+    finally:
+        release.set()
+        thread.join()
+    with FileStore(path, lock_timeout=0.2).locked():  # free again
+        pass

@@ -72,11 +72,12 @@ class _Flight:
         self.token: Token | None = None
         self.error: BaseException | None = None
 
-    def wait(self) -> Token:
+    def wait(self) -> Token | None:
+        """The leader's token, or its error raised here too; None when the leader was interrupted
+        (KeyboardInterrupt, SystemExit): that is the leader's thread's business, so this caller tries itself."""
         self.done.wait()
-        if self.error is not None:
+        if isinstance(self.error, Exception):
             raise self.error
-        assert self.token is not None
         return self.token
 
 
@@ -253,16 +254,18 @@ class TokenManager:
 
     def _renew(self, *, stale: str | _Always | None) -> Token:
         """Single flight: the first caller refreshes, callers arriving meanwhile wait for its outcome."""
-        with self._lock:
-            current = self._current
-            if current is not None and self._usable(current, stale):  # refreshed while this caller queued
-                return current.token
-            flight = self._flight
-            leading = flight is None
-            if flight is None:
-                flight = self._flight = _Flight()
-        if not leading:
-            return flight.wait()
+        while True:
+            with self._lock:
+                current = self._current
+                if current is not None and self._usable(current, stale):  # refreshed while this caller queued
+                    return current.token
+                flight = self._flight
+                if flight is None:
+                    flight = self._flight = _Flight()
+                    break
+            token = flight.wait()
+            if token is not None:
+                return token
         try:
             token = self._renew_under_store_lock(stale)
         except BaseException as exc:

@@ -12,6 +12,7 @@ import glob
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -61,10 +62,15 @@ class MemoryStore:
 
 
 class FileStore:
-    """A JSON file holding one StoredCredentials document."""
+    """A JSON file holding one StoredCredentials document.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    `lock_timeout` bounds the wait for another holder of the lock (a refresh takes at most the transport's
+    timeouts; a holder stuck longer than this, such as a stopped process, is reported, not waited for forever).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 120.0) -> None:
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
@@ -120,11 +126,25 @@ class FileStore:
         except OSError as exc:
             raise StoreError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._remove_leftovers()
-            yield
+            deadline = time.monotonic() + self.lock_timeout
+            pause = 0.002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(
+                            f"credentials store {self.path} stayed locked by another holder for {self.lock_timeout:g} s"
+                        ) from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.05)
+            try:
+                self._remove_leftovers()
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
     def _remove_leftovers(self) -> None:
