@@ -468,3 +468,5 @@ def test_bad_arguments(leeway: object, retently_server: RetentlyServer) -> None:
         TokenManager(client_for(retently_server), leeway=leeway)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="OAuthClient"):
         TokenManager("client")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="store must provide"):
+        TokenManager(client_for(retently_server), {"token": "x"})  # type: ignore[arg-type]

@@ -70,8 +70,8 @@ class AuthorizedHTTP:
 
     Plain `http://` is refused except to loopback hosts: the header is a credential. `base_url` lets callers pass
     paths (`"/api/v2/customers"`). Extra keyword arguments go to `PoolManager.request` (`preload_content`,
-    `timeout`, `retries`, ...). With a `TokenManager` the pool is the manager's own, so API calls and refreshes
-    share keep-alive connections.
+    `timeout`, `retries`, ...). With a `TokenManager` the pool and timeouts are its transport's, so API calls and
+    refreshes share keep-alive connections.
     """
 
     def __init__(
@@ -88,10 +88,9 @@ class AuthorizedHTTP:
             check_url(base_url, "base_url")
         self.auth = auth
         self.base_url = base_url
-        if pool is None:
-            pool = auth.client.transport.pool if isinstance(auth, TokenManager) else urllib3.PoolManager()
-        self.pool = pool
-        self._timeout = (config or TransportConfig()).timeout()
+        transport = auth.client.transport if isinstance(auth, TokenManager) else None
+        self.pool = pool or (transport.pool if transport is not None else urllib3.PoolManager())
+        self._timeout = (config or (transport.config if transport is not None else TransportConfig())).timeout()
 
     def __repr__(self) -> str:
         return f"AuthorizedHTTP(auth={self.auth!r}, base_url={self.base_url!r})"

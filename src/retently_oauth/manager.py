@@ -114,6 +114,8 @@ class TokenManager:
             raise ArgumentError(f"token must be a Token, got {type(token).__name__}")
         if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token):
             raise ArgumentError("refresh_token must be a non-empty string")
+        if store is not None and not all(callable(getattr(store, name, None)) for name in ("load", "save", "locked")):
+            raise ArgumentError(f"store must provide load(), save() and locked(), got {type(store).__name__}")
         self.client = client
         self.store: CredentialStore = store if store is not None else MemoryStore()
         self.leeway = float(leeway)
