@@ -89,3 +89,18 @@ def test_converter_can_be_copied_and_extended() -> None:
     converter.register_unstructure_hook(models.ErrorResponse, lambda e: {"code": e.error})
     assert converter.unstructure(models.ErrorResponse(error="x")) == {"code": "x"}
     assert retently_oauth.unstructure(models.ErrorResponse(error="x")) == {"error": "x"}
+
+
+@pytest.mark.parametrize(
+    ("text", "micro"),
+    [
+        ("2026-11-23T10:00:00.1Z", 100000),
+        ("2026-11-23T10:00:00.1234Z", 123400),
+        ("2026-11-23t10:00:00.123456789z", 123456),
+    ],
+)
+def test_date_times_take_any_fraction_on_every_python(text: str, micro: int) -> None:
+    """RFC 3339 allows any number of fraction digits; Python 3.10's fromisoformat alone takes only 3 or 6."""
+    base = {"client_id": "c", "client_secret": "s", "token_url": "t", "access_token": "a", "refresh_token": "r"}
+    stored = retently_oauth.structure({**base, "expires_at": text}, models.StoredCredentials)
+    assert stored.expires_at == datetime(2026, 11, 23, 10, 0, 0, micro, tzinfo=timezone.utc)

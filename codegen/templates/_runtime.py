@@ -119,6 +119,9 @@ def wrong(path: str, expected: str, value: object) -> Problem:
     return Problem(path, f"expected {expected}, got {kind(value)}")
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def structure_datetime(value: object, path: str, problems: list[Problem], accept_date: bool) -> Any:
     """An RFC 3339 date-time (a bare date too where the schema says so)."""
     if type(value) is not str:
@@ -131,6 +134,10 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         if len(text) < 11 or text[10] not in "Tt ":
             raise ValueError(text)
+        fraction = _FRACTION.match(text, 19)
+        if fraction is not None:  # any number of digits, as RFC 3339 allows; Python 3.10 takes only 3 or 6
+            digits = (fraction.group(1) + "00000")[:6]
+            text = text[: fraction.start(1)] + digits + text[fraction.end(1) :]
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:  # RFC 3339 requires an offset; a local time would be read differently per host
             raise ValueError(text)
