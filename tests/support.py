@@ -6,7 +6,8 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,6 +68,27 @@ def manager_with(
     store = store if store is not None else MemoryStore()
     store.save(stored(server, token if token is not None else due(fresh_token(server))))
     return TokenManager(client_for(server, read_timeout=read_timeout), store, leeway=leeway, on_refresh=on_refresh)
+
+
+def in_threads(n: int, fn: Callable[[], object]) -> list[object]:
+    """`fn` in n threads released together; each result, or the exception it raised."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn()
+        except BaseException as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
 
 
 def worker(*args: str) -> subprocess.Popen[str]:

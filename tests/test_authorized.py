@@ -23,8 +23,7 @@ from retently_oauth.models import SourceRetently
 from retently_oauth.testing import RetentlyServer
 
 from .example_client import Customer, RetentlyAPIError, RetentlyCustomers
-from .support import fresh_token, manager_with
-from .test_manager import in_threads
+from .support import fresh_token, in_threads, manager_with
 
 
 def test_bearer_header_and_no_refresh_while_valid(retently_server: RetentlyServer) -> None:

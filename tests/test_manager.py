@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,34 +29,13 @@ from retently_oauth.models import StoredCredentials
 from retently_oauth.testing import RetentlyServer
 from retently_oauth.tokens import utcnow
 
-from .support import client_for, due, fresh_token, manager_with, stored
+from .support import client_for, due, fresh_token, in_threads, manager_with, stored
 
 http = urllib3.PoolManager()
 
 
 def api_status(server: RetentlyServer, access_token: str) -> int:
     return http.request("GET", server.api_url, headers={"Authorization": f"Bearer {access_token}"}).status
-
-
-def in_threads(n: int, fn: Callable[[], object]) -> list[object]:
-    """`fn` in n threads released together; each result, or the exception it raised."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = fn()
-        except BaseException as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 class ForbiddenLock:
