@@ -1,1 +1,2 @@
-"""The retently-oauth generator: JSON Schema to attrs classes and a cattrs converter (a development tool)."""
+"""`python -m codegen` from a checkout: the generator itself is the `retently_oauth_codegen` package beside this
+file (installed through the `codegen` extra, with the `retently-oauth-codegen` command)."""

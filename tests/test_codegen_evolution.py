@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from codegen.__main__ import main as codegen_main
-from codegen.generate import SCHEMA, generate
+from retently_oauth_codegen.cli import main as codegen_main
+from retently_oauth_codegen.generate import SCHEMA, generate
 
 
 def _evolve(tmp_path: Path) -> Path:

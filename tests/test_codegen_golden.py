@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from codegen.generate import DMCG_VERSION, PACKAGE, SCHEMA, generate
+from retently_oauth_codegen.generate import DMCG_VERSION, PACKAGE, SCHEMA, generate
 
 
 def _files(package: Path) -> dict[str, bytes]:
@@ -36,7 +36,7 @@ def test_header_names_schema_digest_and_generator_version(root: Path) -> None:
 
 
 def test_check_command_fails_with_a_diff_when_output_is_stale(tmp_path: Path, capsys: object) -> None:
-    from codegen.__main__ import main
+    from retently_oauth_codegen.cli import main
 
     package = generate(SCHEMA, tmp_path)
     models = package / "models.py"

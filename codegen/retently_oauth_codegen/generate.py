@@ -25,7 +25,7 @@ from .backend import AttrsField, AttrsModel, AttrsTypeAlias
 DMCG_VERSION = "0.89.0"
 """The one datamodel-code-generator release this generator is written against (pinned in pyproject.toml)."""
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA = ROOT / "schema" / "retently_oauth.schema.json"
 OUTPUT = ROOT / "generated"
 PACKAGE = "retently_oauth_models"

@@ -1,0 +1,2 @@
+"""The retently-oauth generator: JSON Schema -> attrs classes and a cattrs converter, through
+datamodel-code-generator."""
