@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from retently_oauth_codegen.cli import main as codegen_main
 from retently_oauth_codegen.generate import SCHEMA, generate
 
