@@ -1,0 +1,302 @@
+"""Bulk data: a page of 1,000 Retently customers (nested company, tags and properties, enums, date-times, optional
+and nullable fields, bounded numbers, strings with lengths), read and written back, three ways from one schema.
+
+`schemas/customers.schema.json` is generated into a package of ours at bench time (nothing generated is committed);
+`customers_pydantic` and `customers_msgspec` are hand-written equivalents. The records come from a seeded random
+generator and are valid for all three; each contender's round trip is checked to give back equal JSON first.
+
+Two round trips, contenders interleaved call by call so a noisy moment lands on all alike, medians reported as
+ratios to pydantic v2:
+- dict -> objects -> dict: ours `structure` + `unstructure` on the generated converter, pydantic
+  `TypeAdapter.validate_python` + `dump_python(mode="json")`, msgspec `convert` + `to_builtins`;
+- JSON bytes -> objects -> JSON bytes: ours with stdlib json (the default) and with orjson, pydantic
+  `validate_json` + `dump_json`, msgspec `json.decode` + `json.encode`.
+
+`python -m bench bulk` (or `--quick` for fewer rounds); `python -m bench.bulk --profile` profiles our dict path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from ._timing import fmt
+
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "customers.schema.json"
+PACKAGE = "bench_customers_models"
+RECORDS = 1000
+SEED = 8
+
+
+def _rounds() -> int:
+    return 5 if os.environ.get("BENCH_QUICK") else 31
+
+
+# --- data -----------------------------------------------------------------------------------------------------
+
+_FIRST = ["Ana", "Bogdan", "Chloé", "Dmitri", "Emeka", "Fatima", "Gustav", "Hiroshi", "Ines", "José", "Kwame", "Léa"]
+_LAST = ["Popescu", "Smith", "García", "Müller", "Okafor", "Nguyen", "Kowalski", "O'Brien", "Rossi", "Tanaka"]
+_INDUSTRIES = ["SaaS", "Retail", "Healthcare", "Fintech", "Education", "Logistics", "Media"]
+_TAGS = ["vip", "trial", "churn-risk", "enterprise", "smb", "beta", "promoter", "detractor", "eu", "us", "apac"]
+_EPOCH = datetime(2019, 1, 1, tzinfo=timezone.utc)
+
+
+def _object_id(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(24))
+
+
+def _moment(rng: random.Random) -> str:
+    """RFC 3339 in UTC with microseconds (never zero), which every contender writes back the same way."""
+    moment = _EPOCH + timedelta(seconds=rng.randrange(200_000_000), microseconds=rng.randrange(1, 1_000_000))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _property(rng: random.Random, i: int) -> dict[str, Any]:
+    kind = rng.choice(["text", "date", "integer", "boolean", "collection"])
+    value = {
+        "text": rng.choice(["Professional plan", "Starter", "Enterprise (annual)", "Free"]),
+        "date": _moment(rng),
+        "integer": str(rng.randrange(10_000)),
+        "boolean": rng.choice(["true", "false"]),
+        "collection": ", ".join(rng.sample(_TAGS, 3)),
+    }[kind]
+    label = rng.choice(["Subscription name", "Register date", "Seats", "Paying", "Modules", "Plan", "Region"])
+    return {"label": f"{label} {i}", "name": f"{label.lower().replace(' ', '_')}_{i}", "type": kind, "value": value}
+
+
+def _maybe(rng: random.Random, record: dict[str, Any], key: str, value: Any, *, present: float, null: float) -> None:
+    """Sets `key` to `value` with probability `present`, to null with probability `null`, else leaves it out."""
+    draw = rng.random()
+    if draw < present:
+        record[key] = value
+    elif draw < present + null:
+        record[key] = None
+
+
+def customers(count: int = RECORDS, seed: int = SEED) -> list[dict[str, Any]]:
+    """`count` customer records, the same for the same seed, valid against the schema."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        record: dict[str, Any] = {
+            "id": _object_id(rng),
+            "email": f"{first}.{last}.{n}@example.com".lower(),
+            "status": rng.choice(["active", "active", "active", "unsubscribed", "bounced", "pending"]),
+            "tags": rng.sample(_TAGS, rng.randrange(0, 5)),
+            "properties": [_property(rng, i) for i in range(rng.randrange(1, 7))],
+            "createdDate": _moment(rng),
+        }
+        _maybe(rng, record, "firstName", first, present=0.8, null=0.1)
+        _maybe(rng, record, "lastName", last, present=0.8, null=0.1)
+        if rng.random() < 0.85:
+            company: dict[str, Any] = {"id": _object_id(rng), "name": f"{last} & Co {n % 97}"}
+            domain = last.lower().replace("'", "")
+            _maybe(rng, company, "domain", f"{domain}{n % 97}.example.com", present=0.7, null=0.2)
+            if rng.random() < 0.6:
+                company["industry"] = rng.choice(_INDUSTRIES)
+            if rng.random() < 0.6:
+                company["employees"] = rng.randrange(1, 50_000)
+            record["company"] = company
+        if rng.random() < 0.9:
+            record["channel"] = rng.choice(["email", "sms", "web", "inApp", "link"])
+        _maybe(rng, record, "lastSurveyedDate", _moment(rng), present=0.6, null=0.2)
+        _maybe(rng, record, "npsScore", rng.randrange(11), present=0.6, null=0.2)
+        if rng.random() < 0.9:
+            record["surveysSent"] = rng.randrange(40)
+        if rng.random() < 0.7:
+            record["lifetimeValue"] = round(rng.uniform(0, 25_000), 2)
+        if rng.random() < 0.5:
+            record["unsubscribed"] = record["status"] == "unsubscribed"
+        out.append(record)
+    return out
+
+
+# --- our generated package ---------------------------------------------------------------------------------------
+
+
+def generate_ours(directory: Path) -> Any:
+    """Generates the customers schema into `directory/bench_customers_models` and imports it."""
+    from retently_oauth_codegen import generate as codegen
+
+    target = directory / PACKAGE
+    if "package" in inspect.signature(codegen.generate).parameters:
+        codegen.generate(SCHEMA, directory, package=PACKAGE)
+    else:  # a generator that writes only its fixed package name: its imports are relative, so rename the folder
+        scratch = directory / "_scratch"
+        written = codegen.generate(SCHEMA, scratch)
+        shutil.move(str(written), str(target))
+        shutil.rmtree(scratch)
+    sys.path.insert(0, str(directory))
+    try:
+        return importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(directory))
+
+
+def orjson_converter(package: Any) -> Any | None:
+    """The generated package's converter with orjson for bytes, or None when orjson is not installed.
+
+    Uses the package's own option when it has one (`make_converter(json="orjson")`); otherwise registers the
+    generated hooks on cattrs' preconf orjson converter."""
+    try:
+        import orjson  # noqa: F401
+    except ImportError:
+        return None
+    if "json" in inspect.signature(package.make_converter).parameters:
+        return package.make_converter(json="orjson")
+    from cattrs.preconf.orjson import make_converter
+
+    converter = make_converter()
+    package.register_hooks(converter)
+    return converter
+
+
+# --- timing --------------------------------------------------------------------------------------------------------
+
+
+def interleaved(fns: list[Callable[[], object]], rounds: int) -> list[float]:
+    """Median seconds per call of each function, the functions called in turn, after two warm-up rounds."""
+    for _ in range(2):
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            samples[i].append(time.perf_counter() - start)
+    return [statistics.median(s) for s in samples]
+
+
+def _report(title: str, rows: list[tuple[str, float]], baseline: str) -> list[str]:
+    base = dict(rows)[baseline]
+    lines = [title]
+    for name, seconds in rows:
+        per_record = seconds / RECORDS
+        lines.append(f"  {name:<52} {fmt(seconds)}  {fmt(per_record)}/record   x{seconds / base:5.2f} vs pydantic")
+    return lines
+
+
+def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """The dict and the JSON contenders, each checked to give back what it was given."""
+    import msgspec
+    from pydantic import TypeAdapter
+
+    from . import customers_msgspec, customers_pydantic
+
+    payload = json.dumps(data).encode()
+    ours_type = list[ours.Customer]
+    conv = ours.make_converter()
+    adapter = TypeAdapter(list[customers_pydantic.Customer])
+    ms_type = list[customers_msgspec.Customer]
+    decoder = msgspec.json.Decoder(ms_type)
+    encoder = msgspec.json.Encoder()
+
+    def ours_dict() -> object:
+        return conv.unstructure(conv.structure(data, ours_type), ours_type)
+
+    def pydantic_dict() -> object:
+        return adapter.dump_python(adapter.validate_python(data), mode="json", exclude_unset=True)
+
+    def msgspec_dict() -> object:
+        return msgspec.to_builtins(msgspec.convert(data, ms_type))
+
+    def ours_json() -> object:
+        return json.dumps(conv.unstructure(conv.structure(json.loads(payload), ours_type), ours_type)).encode()
+
+    def pydantic_json() -> object:
+        return adapter.dump_json(adapter.validate_json(payload), exclude_unset=True)
+
+    def msgspec_json() -> object:
+        return encoder.encode(decoder.decode(payload))
+
+    def json_floor() -> object:
+        return json.dumps(json.loads(payload)).encode()
+
+    dicts: list[tuple[str, Any]] = [
+        ("ours: structure + unstructure", ours_dict),
+        ("pydantic v2: validate_python + dump_python(json)", pydantic_dict),
+        ("msgspec: convert + to_builtins", msgspec_dict),
+    ]
+    jsons: list[tuple[str, Any]] = [
+        ("ours, stdlib json: loads + structure/unstructure + dumps", ours_json),
+    ]
+    fast = orjson_converter(ours)
+    if fast is not None:
+        import orjson
+
+        def ours_orjson() -> object:
+            return orjson.dumps(fast.unstructure(fast.structure(orjson.loads(payload), ours_type), ours_type))
+
+        def orjson_floor() -> object:
+            return orjson.dumps(orjson.loads(payload))
+
+        jsons.append(("ours, orjson: loads + structure/unstructure + dumps", ours_orjson))
+    jsons += [
+        ("pydantic v2: validate_json + dump_json", pydantic_json),
+        ("msgspec: json decode + encode", msgspec_json),
+        ("(floor) stdlib json.loads + json.dumps, no objects", json_floor),
+    ]
+    if fast is not None:
+        jsons.append(("(floor) orjson.loads + orjson.dumps, no objects", orjson_floor))
+    for name, fn in dicts:
+        assert fn() == data, f"{name} does not round-trip"
+    for name, fn in jsons:
+        assert json.loads(fn()) == data, f"{name} does not round-trip"
+    return dicts, jsons
+
+
+def run() -> str:
+    data = customers()
+    rounds = _rounds()
+    size = len(json.dumps(data).encode())
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = generate_ours(Path(tmp))
+    dicts, jsons = _contenders(ours, data)
+    out = [f"bulk data: {RECORDS} Retently customers ({size / 1024:.0f} KiB of JSON), median of {rounds} interleaved"]
+    dict_times = interleaved([fn for _, fn in dicts], rounds)
+    out += _report("dict -> objects -> dict", list(zip([n for n, _ in dicts], dict_times, strict=True)), dicts[1][0])
+    json_times = interleaved([fn for _, fn in jsons], rounds)
+    pydantic_json = next(n for n, _ in jsons if n.startswith("pydantic"))
+    out += _report(
+        "JSON bytes -> objects -> JSON bytes", list(zip([n for n, _ in jsons], json_times, strict=True)), pydantic_json
+    )
+    return "\n".join(out)
+
+
+def profile(rounds: int = 20) -> str:
+    """cProfile of our dict round trip, top functions by their own time."""
+    import cProfile
+    import io
+    import pstats
+
+    data = customers()
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = generate_ours(Path(tmp))
+    conv = ours.make_converter()
+    ours_type = list[ours.Customer]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds):
+        conv.unstructure(conv.structure(data, ours_type), ours_type)
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    return text.getvalue()
+
+
+if __name__ == "__main__":
+    print(profile() if "--profile" in sys.argv[1:] else run())
