@@ -167,32 +167,37 @@ def orjson_converter(package: Any) -> Any | None:
 # --- timing --------------------------------------------------------------------------------------------------------
 
 
-def interleaved(fns: list[Callable[[], object]], rounds: int) -> list[float]:
-    """Median seconds per call of each function, the functions called in turn, after two warm-up rounds."""
+def interleaved(fns: list[Callable[[], object]], rounds: int) -> list[tuple[float, float]]:
+    """Median (CPU, wall) seconds per call of each function, the functions called in turn after two warm-up rounds.
+
+    CPU time (this thread's) is what the ratios use: on a shared machine it moves less than wall time, which also
+    counts the moments another process held the core."""
     for _ in range(2):
         for fn in fns:
             fn()
-    samples: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
+    wall: list[list[float]] = [[] for _ in fns]
     for _ in range(rounds):
         for i, fn in enumerate(fns):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             fn()
-            samples[i].append(time.perf_counter() - start)
-    return [statistics.median(s) for s in samples]
+            cpu[i].append(time.thread_time() - start_cpu)
+            wall[i].append(time.perf_counter() - start)
+    return [(statistics.median(c), statistics.median(w)) for c, w in zip(cpu, wall, strict=True)]
 
 
-def _report(title: str, rows: list[tuple[str, float]], baseline: str) -> list[str]:
-    base = dict(rows)[baseline]
-    lines = [title]
-    for name, seconds in rows:
-        per_record = seconds / RECORDS
-        lines.append(f"  {name:<52} {fmt(seconds)}  {fmt(per_record)}/record   x{seconds / base:5.2f} vs pydantic")
+def _report(title: str, names: list[str], times: list[tuple[float, float]], baseline: str) -> list[str]:
+    base = times[names.index(baseline)][0]
+    lines = [f"{title}  (CPU median, per record, ratio to pydantic v2 by CPU; wall median)"]
+    for name, (cpu, wall) in zip(names, times, strict=True):
+        lines.append(f"  {name:<56} {fmt(cpu)} {fmt(cpu / RECORDS)}/rec  x{cpu / base:5.2f}   wall {fmt(wall)}")
     return lines
 
 
-def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]], Any]:
     """The dict and the JSON contenders, each checked to give back what it was given."""
     import msgspec
+    import pydantic
     from pydantic import TypeAdapter
 
     from . import customers_msgspec, customers_pydantic
@@ -254,9 +259,52 @@ def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, 
         jsons.append(("(floor) orjson.loads + orjson.dumps, no objects", orjson_floor))
     for name, fn in dicts:
         assert fn() == data, f"{name} does not round-trip"
+    structure = {
+        "ours": (lambda doc: conv.structure(doc, ours_type), ours.DocumentError),
+        "pydantic v2": (adapter.validate_python, pydantic.ValidationError),
+        "msgspec": (lambda doc: msgspec.convert(doc, ms_type), msgspec.ValidationError),
+    }
     for name, fn in jsons:
         assert json.loads(fn()) == data, f"{name} does not round-trip"
-    return dicts, jsons
+    return dicts, jsons, structure
+
+
+MUTANTS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+    ("a wrong type", lambda r: r.__setitem__("tags", [*r["tags"], 7])),
+    ("a missing required key", lambda r: r.pop("email")),
+    ("an unknown key", lambda r: r.__setitem__("nickname", "x")),
+    ("an enum value", lambda r: r.__setitem__("status", "archived")),
+    ("a maximum", lambda r: r.__setitem__("npsScore", 11)),
+    ("a maxLength", lambda r: r.__setitem__("id", r["id"] + "0")),
+    ("a minLength", lambda r: r["properties"][0].__setitem__("name", "")),
+    ("a date-time", lambda r: r.__setitem__("createdDate", "yesterday")),
+]
+"""Documents the schema rejects, each one change away from a valid record: each contender should refuse them all."""
+
+
+def _enforced(structure: dict[str, tuple[Callable[[Any], object], type[Exception]]], data: list[Any]) -> list[str]:
+    """Which of the MUTANTS each contender refuses with its validation error, so that one checking less is seen to."""
+    lines = ["schema checks: a record changed to break one keyword, refused with the library's validation error?"]
+    for name, (fn, error) in structure.items():
+        accepted: list[str] = []
+        other: dict[str, list[str]] = {}
+        for what, mutate in MUTANTS:
+            records = json.loads(json.dumps(data[:3]))
+            mutate(records[1])
+            try:
+                fn(records)
+            except error:
+                continue
+            except Exception as exc:  # anything but the validation error is a failure, named as such
+                other.setdefault(type(exc).__name__, []).append(what)
+                continue
+            accepted.append(what)
+        refused = len(MUTANTS) - len(accepted) - sum(len(v) for v in other.values())
+        verdict = [f"{refused}/{len(MUTANTS)} refused with {error.__name__}"]
+        verdict += [f"ACCEPTS {', '.join(accepted)}"] if accepted else []
+        verdict += [f"raises {kind}, not {error.__name__}, for {', '.join(whats)}" for kind, whats in other.items()]
+        lines.append(f"  {name:<12} {'; '.join(verdict)}")
+    return lines
 
 
 def run() -> str:
@@ -265,15 +313,20 @@ def run() -> str:
     size = len(json.dumps(data).encode())
     with tempfile.TemporaryDirectory() as tmp:
         ours = generate_ours(Path(tmp))
-    dicts, jsons = _contenders(ours, data)
+    dicts, jsons, structure = _contenders(ours, data)
     out = [f"bulk data: {RECORDS} Retently customers ({size / 1024:.0f} KiB of JSON), median of {rounds} interleaved"]
-    dict_times = interleaved([fn for _, fn in dicts], rounds)
-    out += _report("dict -> objects -> dict", list(zip([n for n, _ in dicts], dict_times, strict=True)), dicts[1][0])
-    json_times = interleaved([fn for _, fn in jsons], rounds)
-    pydantic_json = next(n for n, _ in jsons if n.startswith("pydantic"))
-    out += _report(
-        "JSON bytes -> objects -> JSON bytes", list(zip([n for n, _ in jsons], json_times, strict=True)), pydantic_json
-    )
+    for title, contenders in (("dict -> objects -> dict", dicts), ("JSON bytes -> objects -> JSON bytes", jsons)):
+        names = [name for name, _ in contenders]
+        times = interleaved([fn for _, fn in contenders], rounds)
+        baseline = next(name for name in names if name.startswith("pydantic"))
+        out += _report(title, names, times, baseline)
+        base = times[names.index(baseline)][0]
+        out += [
+            f"  {name.split(':')[0]} / pydantic = {cpu / base:.2f}"
+            for name, (cpu, _) in zip(names, times, strict=True)
+            if name.startswith("ours")
+        ]
+    out += _enforced(structure, data)
     return "\n".join(out)
 
 
