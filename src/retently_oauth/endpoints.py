@@ -3,31 +3,56 @@
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import urlsplit
 
 import attrs
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from .exceptions import ArgumentError
 from .models import PropertyConnectionAuth, StoredCredentials
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
+_UNSAFE = re.compile(r"[^\x21-\x7e]|\\")
+"""Anything but printable ASCII, and the backslash: parsers disagree on where such URLs go."""
+
 
 def check_url(url: str, what: str) -> str:
-    """`url` if it is absolute https, or http to a loopback host; else ArgumentError."""
+    """`url` if it is absolute https, or http to a loopback host; else ArgumentError naming `what`.
+
+    The URL is read by urllib3's own parser (the one that sends the request), and refused outright if it holds a
+    backslash, whitespace, a control or non-ASCII character (use percent-encoding and punycode), or userinfo
+    (`user:password@`). Messages never repeat the URL: it may carry credentials.
+    """
     if not isinstance(url, str):
         raise ArgumentError(f"{what} must be a string, got {type(url).__name__}")
+    bad = _UNSAFE.search(url)
+    if bad is not None:
+        kind = "a backslash" if bad.group() == "\\" else "whitespace, a control or a non-ASCII character"
+        raise ArgumentError(f"{what} contains {kind} (at position {bad.start()}): refusing it")
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 (raises on a bad port)
-    except ValueError as exc:
-        raise ArgumentError(f"{what} is not a valid URL: {exc}") from None
-    if not host:
+        parts = parse_url(url)
+    except (LocationParseError, ValueError):
+        raise ArgumentError(f"{what} is not a valid URL (bad host or port)") from None
+    if parts.auth is not None or "@" in (parts.netloc or ""):
+        raise ArgumentError(f"{what} must not carry userinfo (user:password@host)")
+    host = parts.host
+    if not host or not parts.scheme:
         raise ArgumentError(f"{what} must be an absolute URL with a host")
+    if parts.port == 0:
+        raise ArgumentError(f"{what} has port 0")
+    try:
+        other = urlsplit(url).hostname
+    except ValueError:
+        other = None
+    bare = host[1:-1] if host.startswith("[") else host
+    if other != bare.lower():  # urllib.parse and urllib3 must agree on where this goes
+        raise ArgumentError(f"{what} is ambiguous: URL parsers disagree on its host")
     if parts.scheme == "https":
         return url
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
+    if parts.scheme == "http" and bare in LOOPBACK_HOSTS:
         return url
     raise ArgumentError(f"{what} must use https:// (plain http only to 127.0.0.1, localhost or [::1])")
 

@@ -1,0 +1,224 @@
+"""Connections that keep a `Deadline`: the total time of a request, however slowly the server dribbles bytes.
+
+Socket timeouts bound each read, not a response: a server sending one byte every half second never trips a 2 s
+read timeout. Inside `deadline_scope(deadline)`, the connections of a pool made by `bounded_pool_manager` (or any
+pool whose `pool_classes_by_scheme` are `BOUNDED_POOL_CLASSES`) register their socket with one shared watchdog
+thread while they wait for a response; past the deadline the watchdog shuts the socket down, the blocked read ends,
+and the caller sees the deadline expired. Outside a scope these connections behave exactly like urllib3's.
+
+Name resolution (`getaddrinfo`) is not covered by any socket timeout; inside a scope a new connection to a host
+name resolves it in a helper thread and waits at most the connect timeout (itself cut to the deadline). A lookup
+that hangs is abandoned to its daemon thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+from .deadline import Deadline
+
+TICK = 0.05
+"""How often the watchdog looks at the clock while a request is armed: the deadline's precision."""
+IDLE_AFTER = 2.0
+"""The watchdog thread sleeps without ticking after this long with nothing armed."""
+
+_local = threading.local()
+
+
+class _Watchdog:
+    """One daemon thread that shuts down the sockets of requests past their deadline."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed: dict[int, tuple[float, socket.socket]] = {}
+        self._keys = itertools.count(1)
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, at: float, sock: socket.socket) -> int:
+        key = next(self._keys)
+        with self._lock:
+            self._armed[key] = (at, sock)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="retently-oauth-watchdog", daemon=True)
+                self._thread.start()
+            if not self._wake.is_set():
+                self._wake.set()
+        return key
+
+    def disarm(self, key: int) -> None:
+        with self._lock:
+            self._armed.pop(key, None)
+
+    def _run(self) -> None:
+        idle_since: float | None = None
+        while True:
+            self._wake.wait()
+            time.sleep(TICK)
+            now = time.monotonic()
+            with self._lock:
+                due = [key for key, (at, _) in self._armed.items() if at <= now]
+                socks = [self._armed.pop(key)[1] for key in due]
+                if self._armed:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = now
+                elif now - idle_since > IDLE_AFTER:
+                    self._wake.clear()
+                    idle_since = None
+            for sock in socks:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the base method: leaves TLS state alone
+
+
+WATCHDOG = _Watchdog()
+
+
+def current_deadline() -> Deadline | None:
+    """The deadline of the innermost `deadline_scope` on this thread, if any."""
+    return getattr(_local, "deadline", None)
+
+
+@contextlib.contextmanager
+def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
+    """Within the block, bounded connections on this thread keep `deadline` (see the module docstring).
+
+    The watchdog stays armed on the last response's socket until the block ends, so reading its body is bounded
+    too; leave the block before returning the connection to its pool.
+    """
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = deadline
+    try:
+        yield deadline
+    finally:
+        _local.deadline = previous
+        disarm_current()
+
+
+def disarm_current() -> None:
+    """Stops watching this thread's last armed socket (the body has been read)."""
+    keys: list[int] | None = getattr(_local, "armed", None)
+    if keys:
+        for key in keys:
+            WATCHDOG.disarm(key)
+        keys.clear()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
+    """getaddrinfo in a helper thread, waited for at most `timeout`; socket.gaierror on failure or timeout."""
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="retently-oauth-resolve", daemon=True).start()
+    if not done.wait(timeout):
+        raise socket.gaierror(socket.EAI_AGAIN, "name resolution timed out")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise socket.gaierror(socket.EAI_NONAME, "name not resolved")
+    return list(result)
+
+
+class _Bounded:
+    """Mixin: arm the watchdog while waiting for a response; resolve host names within the connect timeout."""
+
+    sock: socket.socket | None
+    timeout: float | None
+    port: int
+    source_address: tuple[str, int] | None
+    socket_options: Any
+    _dns_host: str
+
+    def getresponse(self) -> Any:
+        deadline = current_deadline()
+        sock = self.sock
+        if deadline is None or sock is None or deadline.at == float("inf"):
+            return super().getresponse()  # type: ignore[misc]
+        keys: list[int] | None = getattr(_local, "armed", None)
+        if keys is None:
+            keys = _local.armed = []
+        keys.append(WATCHDOG.arm(deadline.at, sock))
+        return super().getresponse()  # type: ignore[misc]
+
+    def _new_conn(self) -> socket.socket:
+        deadline = current_deadline()
+        host = self._dns_host
+        if deadline is None or _is_ip(host) or host.lower() in ("localhost", "localhost."):
+            return super()._new_conn()  # type: ignore[misc, no-any-return]
+        wait = deadline.cap(self.timeout if isinstance(self.timeout, (int, float)) else None)
+        try:
+            infos = _resolve(host, self.port, wait)
+        except socket.gaierror as exc:
+            raise NameResolutionError(host, self, exc) from None  # type: ignore[arg-type]
+        error: Exception | None = None
+        for family, _, _, _, address in infos:
+            literal = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
+            try:
+                return urllib3_connection.create_connection(
+                    (literal.strip("[]"), self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                error = ConnectTimeoutError(self, f"connecting timed out (connect timeout={self.timeout})")
+                error.__cause__ = exc
+            except OSError as exc:
+                error = NewConnectionError(self, f"Failed to establish a new connection: {exc}")  # type: ignore[arg-type]
+        raise error or NewConnectionError(self, "no address to connect to")  # type: ignore[arg-type]
+
+
+class BoundedHTTPConnection(_Bounded, HTTPConnection):
+    pass
+
+
+class BoundedHTTPSConnection(_Bounded, HTTPSConnection):
+    pass
+
+
+class BoundedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = BoundedHTTPConnection
+
+
+class BoundedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = BoundedHTTPSConnection
+
+
+BOUNDED_POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {
+    "http": BoundedHTTPConnectionPool,
+    "https": BoundedHTTPSConnectionPool,
+}
+
+
+def bound(pool: urllib3.PoolManager) -> urllib3.PoolManager:
+    """`pool` (a PoolManager or ProxyManager not yet used) made to keep deadlines; returns it."""
+    pool.pool_classes_by_scheme = dict(BOUNDED_POOL_CLASSES)
+    return pool
