@@ -1,19 +1,23 @@
 """`retently-oauth`: the command line. Exit status 0 on success, 1 on an OAuth, transport or store error (one
-line on stderr), 2 on a usage error."""
+line on stderr), 2 on a usage error, 130 when interrupted.
+
+Every line that may hold text from elsewhere (a server, a redirect) goes out with control characters escaped, so
+nothing received can move the cursor, retitle the terminal or forge a line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import secrets
 import sys
-import threading
 import webbrowser
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
+import attrs
 import urllib3
 
 from . import documents, models
@@ -21,18 +25,53 @@ from .endpoints import RETENTLY, Endpoints
 from .exceptions import ArgumentError, DocumentError, RetentlyOAuthError
 from .flows import OAuthClient
 from .manager import TokenManager
+from .receiver import ReceiverError, RedirectReceiver
 from .store import FileStore, default_store_path
 from .tokens import Token
+from .transport import Transport, TransportConfig
 
 LEEWAY_SECONDS = 60
+LOGIN_WAIT_SECONDS = 300.0
+TIMEOUT_ENV = "RETENTLY_OAUTH_TIMEOUT"
 
 
 class UsageError(Exception):
     """Bad command-line input: exit status 2."""
 
 
+class NoRefreshToken(RetentlyOAuthError):
+    """The token endpoint granted an access token but no refresh token: nothing can renew it, so it is not saved."""
+
+
 def _env(name: str) -> str | None:
     return os.environ.get(name) or None
+
+
+def _positive_seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse `type`)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {_printable(text)!r}")
+    return seconds
+
+
+def _add_http_options(parser: argparse.ArgumentParser, *flags: str) -> None:
+    parser.add_argument(
+        *flags,
+        dest="http_timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help=f"the most one HTTP request may take, retries included (or {TIMEOUT_ENV}; default 60)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        metavar="PATH",
+        help="PEM file of the certificate authorities to trust instead of the system's",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,13 +104,24 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("login", parents=[shared], help="log in through the browser and save the credentials")
     p.add_argument("--port", type=int, default=0, help="loopback port for the redirect (default: any free)")
     p.add_argument("--no-browser", action="store_true", help="only print the URL")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
+    p.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=LOGIN_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"the most to wait for the browser's redirect (default {LOGIN_WAIT_SECONDS:g})",
+    )
+    p.add_argument("--no-pkce", action="store_true", help="leave PKCE (S256) out, for a server that refuses it")
     p.add_argument("--scope")
+    _add_http_options(p, "--http-timeout")
     p = sub.add_parser("exchange", parents=[shared], help="exchange a code and save the credentials")
     p.add_argument("--code", required=True)
     p.add_argument("--code-verifier")
-    sub.add_parser("refresh", parents=[shared], help="refresh the stored credentials and save them")
-    sub.add_parser("token", parents=[shared], help="print a valid access token (refreshing first if due)")
+    _add_http_options(p, "--timeout", "--http-timeout")
+    p = sub.add_parser("refresh", parents=[shared], help="refresh the stored credentials and save them")
+    _add_http_options(p, "--timeout", "--http-timeout")
+    p = sub.add_parser("token", parents=[shared], help="print a valid access token (refreshing first if due)")
+    _add_http_options(p, "--timeout", "--http-timeout")
     sub.add_parser("demo", help="run the whole flow against the embedded local Retently server")
     p = sub.add_parser("validate", help="check a JSON document against a model and list the problems")
     p.add_argument("file", type=Path)
@@ -86,17 +136,44 @@ def _require(args: argparse.Namespace, *names: str) -> None:
         raise UsageError(f"missing {flags} (or the matching RETENTLY_* environment variable)")
 
 
+def _transport(args: argparse.Namespace) -> Transport:
+    """The transport of the HTTP options: `--timeout`/`--http-timeout` (or the environment) and `--ca-bundle`."""
+    total = getattr(args, "http_timeout", None)
+    if total is None and _env(TIMEOUT_ENV) is not None:
+        try:
+            total = _positive_seconds(os.environ[TIMEOUT_ENV])
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"{TIMEOUT_ENV} {exc}") from None
+    ca_bundle: Path | None = getattr(args, "ca_bundle", None)
+    if ca_bundle is not None and not (ca_bundle.exists() and os.access(ca_bundle, os.R_OK)):
+        raise UsageError(f"--ca-bundle {ca_bundle}: no readable CA bundle file or directory there")
+    config = TransportConfig(ca_certs=None if ca_bundle is None else str(ca_bundle))
+    if total is not None:
+        config = attrs.evolve(config, total_timeout=total)
+    return Transport(config)
+
+
 def _client(args: argparse.Namespace, redirect_uri: str | None = None) -> OAuthClient:
     _require(args, "client_id", "client_secret")
     redirect = redirect_uri or args.redirect_uri
     if not redirect:
         raise UsageError("missing --redirect-uri (or RETENTLY_REDIRECT_URI)")
     endpoints = Endpoints(authorize_url=args.authorize_url, token_url=args.token_url)
-    return OAuthClient(args.client_id, args.client_secret, redirect, endpoints=endpoints)
+    return OAuthClient(args.client_id, args.client_secret, redirect, endpoints=endpoints, transport=_transport(args))
 
 
 def _save(args: argparse.Namespace, client: OAuthClient, token: Token) -> None:
-    """Saves under the store's lock, as a running `token` or `refresh` would."""
+    """Saves under the store's lock, as a running `token` or `refresh` would.
+
+    A grant without a refresh token cannot be stored for refreshing: its access token goes to stdout, for use until
+    it expires, and NoRefreshToken says so (exit 1).
+    """
+    if token.refresh_token is None:
+        print(token.access_token, flush=True)
+        raise NoRefreshToken(
+            f"the token endpoint granted no refresh token: the access token printed on stdout (valid until "
+            f"{_when(token)}) cannot be refreshed, so nothing was saved to {args.store}"
+        )
     TokenManager(client, FileStore(args.store)).store_token(token)
 
 
@@ -105,7 +182,22 @@ def _manager(args: argparse.Namespace) -> TokenManager:
     store = FileStore(args.store)
     if store.load() is None:
         raise UsageError(f"no credentials in {args.store}: run `retently-oauth login` or `exchange` first")
-    return TokenManager.from_store(store, leeway=LEEWAY_SECONDS)
+    _warn_if_exposed(store)
+    return TokenManager.from_store(store, transport=_transport(args), leeway=LEEWAY_SECONDS)
+
+
+def _warn_if_exposed(store: FileStore) -> None:
+    """One line on stderr when the store file can be read by other users."""
+    try:
+        mode = store.path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        print(
+            f"retently-oauth: warning: {_printable(str(store.path))} is readable by others "
+            f"(mode {mode & 0o777:o}); run: chmod 600 {_printable(str(store.path))}",
+            file=sys.stderr,
+        )
 
 
 def cmd_authorize_url(args: argparse.Namespace) -> int:
@@ -136,66 +228,29 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Redirect:
-    """The loopback redirect receiver's catch: the first callback URL, once."""
-
-    def __init__(self) -> None:
-        self.base = ""
-        self.url: str | None = None
-        self.done = threading.Event()
-
-
-def _receiver(port: int, caught: _Redirect) -> HTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            """Silent: the URL carries the code."""
-
-        def do_GET(self) -> None:
-            if not self.path.startswith("/callback"):
-                self.send_response(404)
-                self.end_headers()
-                return
-            body = b"<html><body>retently-oauth: you can close this tab.</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            if caught.url is None:
-                caught.url = caught.base + self.path
-                caught.done.set()
-
-    try:
-        server = HTTPServer(("127.0.0.1", port), Handler)
-    except (OSError, OverflowError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "port out of range"
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
-    caught.base = f"http://127.0.0.1:{server.server_port}"
-    return server
-
-
 def cmd_login(args: argparse.Namespace) -> int:
-    caught = _Redirect()
-    server = _receiver(args.port, caught)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    state = secrets.token_urlsafe(24)
+    receiver = RedirectReceiver(state, port=args.port)
     try:
-        redirect_uri = args.redirect_uri or f"{caught.base}/callback"
-        client = _client(args, redirect_uri)
-        auth = client.authorize_url(scope=args.scope)
-        print("Open this URL to log in:", file=sys.stderr)
+        receiver.start()
+    except ReceiverError as exc:
+        raise UsageError(str(exc)) from None
+    try:  # the receiver stays up until the end, so that a reloaded tab is answered, not reset
+        client = _client(args, args.redirect_uri or receiver.redirect_uri)
+        auth = client.authorize_url(state=state, scope=args.scope, pkce=not args.no_pkce)
+        print(
+            f"Listening on {receiver.redirect_uri} for up to {args.timeout:g} s (Ctrl-C to cancel)",
+            file=sys.stderr,
+        )
+        print("Open this URL to log in:", file=sys.stderr, flush=True)
         print(auth.url, flush=True)
         if not args.no_browser:
             webbrowser.open(auth.url)
-        if not caught.done.wait(args.timeout):
-            raise RetentlyOAuthError(f"no redirect arrived within {args.timeout:g} s")
-        assert caught.url is not None
-        code = client.parse_callback(caught.url, expected_state=auth.state)
-        token = client.exchange_code(code)
+        code = client.parse_callback(receiver.wait(args.timeout), expected_state=state)
+        token = client.exchange_code(code, code_verifier=auth.code_verifier)
         _save(args, client, token)
     finally:
-        server.shutdown()
-        server.server_close()
+        receiver.stop()
     print(f"logged in; saved credentials to {args.store}", file=sys.stderr)
     return 0
 
@@ -254,6 +309,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printable(text: str) -> str:
+    """`text` with every character that is not printable (ESC, CR, BEL, bidi overrides...) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's message, printable."""
+    return _printable(str(exc).split("\n", 1)[0])
+
+
 def _when(token: Token) -> str:
     return token.expires_at.isoformat(timespec="seconds") if token.expires_at else "(no expiry given)"
 
@@ -275,11 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (UsageError, ArgumentError) as exc:
-        print(f"retently-oauth {args.command}: {exc}", file=sys.stderr)
+        print(f"retently-oauth {args.command}: {_first_line(exc)}", file=sys.stderr)
         return 2
     except RetentlyOAuthError as exc:
-        first_line = str(exc).splitlines()[0]
-        print(f"retently-oauth {args.command}: {type(exc).__name__}: {first_line}", file=sys.stderr)
+        print(f"retently-oauth {args.command}: {type(exc).__name__}: {_first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
