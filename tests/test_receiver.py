@@ -213,3 +213,15 @@ def test_the_state_never_shows_in_repr() -> None:
     with receiver() as running:
         assert STATE not in repr(running)
         assert running.redirect_uri in repr(running)
+
+
+def test_a_huge_wait_is_capped_not_an_overflow() -> None:
+    with receiver() as running:
+        threading.Timer(0.2, lambda: get(f"{running.redirect_uri}?code=abc&state={STATE}")).start()
+        assert running.wait(1e300).endswith("code=abc&state=" + STATE)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5", True])
+def test_a_wait_that_is_not_a_positive_number_is_an_argument_error(timeout: object) -> None:
+    with receiver() as running, pytest.raises(ArgumentError, match="positive number of seconds"):
+        running.wait(timeout)  # type: ignore[arg-type]

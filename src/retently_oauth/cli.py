@@ -187,17 +187,15 @@ def _manager(args: argparse.Namespace) -> TokenManager:
 
 
 def _warn_if_exposed(store: FileStore) -> None:
-    """One line on stderr when the store file can be read by other users."""
+    """One line on stderr when other users can read or change the store file."""
     try:
-        mode = store.path.stat().st_mode
+        mode = store.path.stat().st_mode & 0o777
     except OSError:
         return
     if mode & 0o077:
-        print(
-            f"retently-oauth: warning: {_printable(str(store.path))} is readable by others "
-            f"(mode {mode & 0o777:o}); run: chmod 600 {_printable(str(store.path))}",
-            file=sys.stderr,
-        )
+        how = "readable by others" if mode & 0o044 else "writable by others"
+        path = _printable(str(store.path))
+        print(f"retently-oauth: warning: {path} is {how} (mode {mode:o}); run: chmod 600 {path}", file=sys.stderr)
 
 
 def cmd_authorize_url(args: argparse.Namespace) -> int:

@@ -126,8 +126,13 @@ class RedirectReceiver:
         return self
 
     def wait(self, timeout: float) -> str:
-        """The callback URL of the first redirect with our state; RedirectTimeout after `timeout` seconds."""
-        if not self._done.wait(timeout):
+        """The callback URL of the first redirect with our state; RedirectTimeout after `timeout` seconds.
+
+        A wait longer than the platform allows (`threading.TIMEOUT_MAX`, about 292 years) is cut to it.
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ArgumentError("the wait must be a positive number of seconds")
+        if not self._done.wait(min(timeout, threading.TIMEOUT_MAX)):
             raise RedirectTimeout(f"no login redirect arrived within {timeout:g} s")
         assert self._url is not None
         return self._url
