@@ -207,6 +207,11 @@ def test_bad_arguments_are_argument_errors() -> None:
         RedirectReceiver(STATE, path="callback")
     with pytest.raises(ArgumentError):
         RedirectReceiver(STATE, port="80")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError):
+        RedirectReceiver(STATE, host="")
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ArgumentError):
+            RedirectReceiver(STATE, connection_timeout=bad)
 
 
 def test_the_state_never_shows_in_repr() -> None:
@@ -217,8 +222,12 @@ def test_the_state_never_shows_in_repr() -> None:
 
 def test_a_huge_wait_is_capped_not_an_overflow() -> None:
     with receiver() as running:
-        threading.Timer(0.2, lambda: get(f"{running.redirect_uri}?code=abc&state={STATE}")).start()
-        assert running.wait(1e300).endswith("code=abc&state=" + STATE)
+        pages: list[int] = []
+        browser = threading.Timer(0.2, lambda: pages.append(get(f"{running.redirect_uri}?code=a&state={STATE}").status))
+        browser.start()
+        assert running.wait(1e300).endswith("code=a&state=" + STATE)
+        browser.join(timeout=BOUND)
+        assert pages == [200]  # the page was sent before the wait ended
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5", True])

@@ -82,6 +82,14 @@ class RedirectReceiver:
             raise ArgumentError("path must be an absolute URL path without query or fragment")
         if isinstance(port, bool) or not isinstance(port, int):
             raise ArgumentError(f"port must be an integer, got {type(port).__name__}")
+        if not isinstance(host, str) or not host:
+            raise ArgumentError("host must be a non-empty string (a loopback address)")
+        if (
+            isinstance(connection_timeout, bool)
+            or not isinstance(connection_timeout, (int, float))
+            or not 0 < connection_timeout < threading.TIMEOUT_MAX
+        ):
+            raise ArgumentError("connection_timeout must be a positive number of seconds")
         self._expected = expected_state.encode("utf-8", "surrogatepass")
         self.host = host
         self.port = port
@@ -161,7 +169,7 @@ class RedirectReceiver:
         try:
             parts = urlsplit(target)
         except ValueError:
-            return "not_found"
+            return self._ignore("not_found")
         if parts.path != self.path:
             return self._ignore("not_found")
         params = parse_qsl(parts.query, keep_blank_values=True)
@@ -172,7 +180,6 @@ class RedirectReceiver:
             if self._url is not None:
                 return "again"
             self._url = f"{self._base}?{parts.query}"
-        self._done.set()
         return "error" if any(key == "error" for key, _ in params) else "received"
 
     def _ignore(self, kind: str) -> str:
@@ -242,7 +249,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the request line carries the code."""
 
     def do_GET(self) -> None:
-        self._answer(self.receiver._classify(self.path))
+        kind = self.receiver._classify(self.path)
+        try:
+            self._answer(kind)
+        finally:
+            if kind in ("received", "error"):  # the page is out (or its client gone): the wait may end
+                self.receiver._done.set()
 
     def do_HEAD(self) -> None:
         self._answer("not_found")
