@@ -139,7 +139,7 @@ def _require(args: argparse.Namespace, *names: str) -> None:
 def _transport(args: argparse.Namespace) -> Transport:
     """The transport of the HTTP options: `--timeout`/`--http-timeout` (or the environment) and `--ca-bundle`."""
     total = getattr(args, "http_timeout", None)
-    if total is None and _env(TIMEOUT_ENV) is not None:
+    if total is None and hasattr(args, "http_timeout") and _env(TIMEOUT_ENV) is not None:
         try:
             total = _positive_seconds(os.environ[TIMEOUT_ENV])
         except argparse.ArgumentTypeError as exc:
