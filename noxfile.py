@@ -87,6 +87,7 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks, side by side with the peer libraries, reported as ratios."""
+    """Benchmarks, side by side with the peer libraries, reported as ratios. `nox -s bench -- --quick bulk` runs
+    one benchmark with fewer rounds, for iteration."""
     _install(session, ".[codegen,test,bench]")
     session.run("python", "-m", "bench", *session.posargs)
