@@ -10,7 +10,7 @@ from ._timing import fmt
 
 PROBE = (
     "import time, sys; t = time.perf_counter(); import {module}; t = time.perf_counter() - t; "
-    "heavy = [m for m in ('datamodel_code_generator', 'pydantic', 'jinja2') if m in sys.modules]; "
+    "heavy = [m for m in ('datamodel_code_generator', 'pydantic', 'jinja2', 'orjson', 'msgspec') if m in sys.modules]; "
     "print(t, ','.join(heavy))"
 )
 
