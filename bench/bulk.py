@@ -199,7 +199,9 @@ def _report(title: str, names: list[str], times: list[tuple[float, float]], base
     return lines
 
 
-def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]], Any]:
+def _contenders(
+    ours: Any, data: list[dict[str, Any]]
+) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]], list[tuple[str, Any]], Any]:
     """The dict and the JSON contenders, each checked to give back what it was given."""
     import msgspec
     import pydantic
@@ -241,6 +243,17 @@ def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, 
         ("pydantic v2: validate_python + dump_python(json)", pydantic_dict),
         ("msgspec: convert + to_builtins", msgspec_dict),
     ]
+    ours_objects = conv.structure(data, ours_type)
+    pydantic_objects = adapter.validate_python(data)
+    halves: list[tuple[str, Any]] = [  # where the time goes: each half alone, ours beside pydantic's
+        ("ours: structure alone", lambda: conv.structure(data, ours_type)),
+        ("pydantic v2: validate_python alone", lambda: adapter.validate_python(data)),
+        ("ours: unstructure alone", lambda: conv.unstructure(ours_objects, ours_type)),
+        (
+            "pydantic v2: dump_python(json) alone",
+            lambda: adapter.dump_python(pydantic_objects, mode="json", exclude_unset=True),
+        ),
+    ]
     jsons: list[tuple[str, Any]] = [
         ("ours, stdlib json: loads + structure/unstructure + dumps", ours_json),
     ]
@@ -271,7 +284,7 @@ def _contenders(ours: Any, data: list[dict[str, Any]]) -> tuple[list[tuple[str, 
     }
     for name, fn in jsons:
         assert json.loads(fn()) == data, f"{name} does not round-trip"
-    return dicts, jsons, structure
+    return dicts, halves, jsons, structure
 
 
 MUTANTS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
@@ -318,7 +331,7 @@ def run() -> str:
     size = len(json.dumps(data).encode())
     with tempfile.TemporaryDirectory() as tmp:
         ours = generate_ours(Path(tmp))
-    dicts, jsons, structure = _contenders(ours, data)
+    dicts, halves, jsons, structure = _contenders(ours, data)
     out = [f"bulk data: {RECORDS} Retently customers ({size / 1024:.0f} KiB of JSON), median of {rounds} interleaved"]
     out.append(f"ours structures the page as {root_type(ours)!r}")
     for title, contenders in (("dict -> objects -> dict", dicts), ("JSON bytes -> objects -> JSON bytes", jsons)):
@@ -332,6 +345,12 @@ def run() -> str:
             for name, (cpu, _) in zip(names, times, strict=True)
             if name.startswith("ours")
         ]
+    times = interleaved([fn for _, fn in halves], rounds)
+    out.append("where the time goes (dict path, CPU median)")
+    for (name, _), (cpu, _) in zip(halves, times, strict=True):
+        out.append(f"  {name:<56} {fmt(cpu)} {fmt(cpu / RECORDS)}/rec")
+    out.append(f"  ours structure / pydantic validate_python = {times[0][0] / times[1][0]:.2f}")
+    out.append(f"  ours unstructure / pydantic dump_python = {times[2][0] / times[3][0]:.2f}")
     out += _enforced(structure, data)
     return "\n".join(out)
 
