@@ -126,6 +126,15 @@ def test_retry_waits_count_against_the_total_timeout() -> None:
         assert len(server.requests) == 1  # a 20 s wait does not fit in 2 s: the 503 is the answer
 
 
+def test_host_names_resolve_within_the_deadline() -> None:
+    """A host name (not an IP) goes through the bounded resolver, trying each address it gives in turn."""
+    with RawServer(sequence(token_ok(), respond(200, body=b"{}"))) as server:
+        url = f"http://localhost:{server.port}/token"
+        assert client(url).refresh(SECRET).access_token == "raw-access-token"
+        assert Transport(FAST).request("GET", url).status == 200
+        assert len(server.requests) == 2
+
+
 def test_deadline_value() -> None:
     deadline = Deadline.after(5)
     assert 0 < deadline.remaining() <= 5 and not deadline.expired()

@@ -57,17 +57,15 @@ class Deadline:
         return max(bounded, MIN_WAIT)
 
     def timeout_for(self, timeout: Timeout) -> Timeout:
-        """`timeout` with its connect and read parts cut to the time left (and a total of the time left)."""
-        if self.at == math.inf:
-            return timeout
-        left = self.cap(None)
+        """`timeout` with its connect and read parts cut to the time left (`timeout` itself while both fit)."""
         connect = timeout.connect_timeout
         read = timeout.read_timeout
-        return Timeout(
-            connect=self.cap(connect if isinstance(connect, (int, float)) else None),
-            read=self.cap(read if isinstance(read, (int, float)) else None),
-            total=left,
-        )
+        if not isinstance(connect, (int, float)) or not isinstance(read, (int, float)):
+            connect = read = None
+        left = self.remaining()
+        if connect is not None and read is not None and connect <= left and read <= left:
+            return timeout
+        return Timeout(connect=self.cap(connect), read=self.cap(read))
 
     def check(self, what: str) -> None:
         """TransportError naming `what` and the budget when the deadline has passed."""

@@ -36,14 +36,14 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
-from urllib3.util import Timeout, make_headers, parse_url
+from urllib3.util import Retry, Timeout, make_headers, parse_url
 
 from .deadline import Deadline, check_total_timeout
 from .endpoints import checked_url
 from .exceptions import ArgumentError, ResponseFormatError, TransportError
 from .headers import check_headers
 from .proxies import ProxySettings, check_proxy_url
-from .watchdog import bound, deadline_scope, disarm_current
+from .watchdog import bound, disarm_current, enter_deadline, leave_deadline
 
 log = logging.getLogger("retently_oauth.transport")
 
@@ -52,6 +52,8 @@ RETRY_STATUSES = frozenset({429, 503})
 passed the request on before giving up."""
 USER_AGENT = "retently-oauth/0.1"
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+_NO_RETRY = Retry(False, redirect=False)
+"""urllib3 neither retries nor follows redirects: `Transport.request` decides (built once: it is immutable)."""
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -262,7 +264,8 @@ class Transport:
         what = f"{method} {where}"
         pool = self.pool_for(url)
         attempt = 0
-        with deadline_scope(deadline):
+        previous = enter_deadline(deadline)
+        try:
             while True:
                 deadline.check(what)
                 try:
@@ -272,7 +275,7 @@ class Transport:
                         body=body,
                         headers=all_headers,
                         timeout=deadline.timeout_for(self._timeout),
-                        retries=False,
+                        retries=_NO_RETRY,
                         redirect=False,
                         preload_content=False,
                     )
@@ -297,6 +300,8 @@ class Transport:
                         continue
                 data = self._read(raw, what, deadline)
                 break
+        finally:
+            leave_deadline(previous)
         log.debug("%s -> %d (%d bytes, %.1f ms)", what, raw.status, len(data), 1e3 * (time.perf_counter() - started))
         return Response(status=raw.status, headers=raw.headers, body=data)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import itertools
+import os
 import socket
 import threading
 import time
@@ -52,7 +53,7 @@ class _Watchdog:
         key = next(self._keys)
         with self._lock:
             self._armed[key] = (at, sock)
-            if self._thread is None or not self._thread.is_alive():
+            if self._thread is None:  # the thread never ends; after a fork() the child starts its own
                 self._thread = threading.Thread(target=self._run, name="retently-oauth-watchdog", daemon=True)
                 self._thread.start()
             if not self._wake.is_set():
@@ -87,9 +88,31 @@ class _Watchdog:
 WATCHDOG = _Watchdog()
 
 
+def _after_fork() -> None:
+    global WATCHDOG  # noqa: PLW0603 (a forked child has no watchdog thread: start afresh)
+    WATCHDOG = _Watchdog()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def current_deadline() -> Deadline | None:
     """The deadline of the innermost `deadline_scope` on this thread, if any."""
     return getattr(_local, "deadline", None)
+
+
+def enter_deadline(deadline: Deadline | None) -> Deadline | None:
+    """Makes `deadline` this thread's current one; returns the previous one for `leave_deadline`."""
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = deadline
+    return previous
+
+
+def leave_deadline(previous: Deadline | None) -> None:
+    """Restores the deadline `enter_deadline` returned and stops watching this thread's armed sockets."""
+    _local.deadline = previous
+    disarm_current()
 
 
 @contextlib.contextmanager
@@ -97,15 +120,13 @@ def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
     """Within the block, bounded connections on this thread keep `deadline` (see the module docstring).
 
     The watchdog stays armed on the last response's socket until the block ends, so reading its body is bounded
-    too; leave the block before returning the connection to its pool.
+    too; leave the block (or call `disarm_current`) before the connection goes back to its pool.
     """
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = deadline
+    previous = enter_deadline(deadline)
     try:
         yield deadline
     finally:
-        _local.deadline = previous
-        disarm_current()
+        leave_deadline(previous)
 
 
 def disarm_current() -> None:
@@ -171,7 +192,7 @@ class _Bounded:
     def _new_conn(self) -> socket.socket:
         deadline = current_deadline()
         host = self._dns_host
-        if deadline is None or _is_ip(host) or host.lower() in ("localhost", "localhost."):
+        if deadline is None or _is_ip(host):
             return super()._new_conn()  # type: ignore[misc, no-any-return]
         wait = deadline.cap(self.timeout if isinstance(self.timeout, (int, float)) else None)
         try:
