@@ -46,7 +46,7 @@ def test_every_problem_is_listed() -> None:
         ({"access_token": None}, "$.access_token: expected a string, got null"),
         ({"access_token": "a", "expires_in": "3600"}, "$.expires_in: expected an integer, got a string"),
         ({"access_token": "a", "expires_in": True}, "$.expires_in: expected an integer, got a boolean"),
-        ({"access_token": "a", "expires_in": 1.0}, "$.expires_in: expected an integer, got a number"),
+        ({"access_token": "a", "expires_in": 1.5}, "$.expires_in: expected an integer, got a number"),
     ],
 )
 def test_wrong_types_are_not_coerced(doc: dict[str, Any], expected: str) -> None:

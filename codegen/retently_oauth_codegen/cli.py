@@ -12,11 +12,11 @@ from . import diff as schema_diff
 from .generate import OUTPUT, PACKAGE, SCHEMA, GenerationError, generate
 
 
-def _check(schema: Path, output: Path) -> int:
-    """Regenerates into a temporary directory and prints a unified diff against `output`."""
+def _check(schema: Path, output: Path, package: str, class_name: str | None) -> int:
+    """Regenerates into a temporary directory and prints a unified diff against `output/package`."""
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = generate(schema, Path(tmp))
-        committed = output / PACKAGE
+        fresh = generate(schema, Path(tmp), package=package, class_name=class_name)
+        committed = output / package
         names = sorted({p.name for p in fresh.iterdir()} | {p.name for p in committed.glob("*") if p.is_file()})
         changed = False
         for name in names:
@@ -28,41 +28,52 @@ def _check(schema: Path, output: Path) -> int:
                     difflib.unified_diff(
                         old.splitlines(keepends=True),
                         new.splitlines(keepends=True),
-                        f"generated/{PACKAGE}/{name} (committed)",
-                        f"generated/{PACKAGE}/{name} (from schema)",
+                        f"{output.name}/{package}/{name} (committed)",
+                        f"{output.name}/{package}/{name} (from schema)",
                     )
                 )
     if changed:
-        print("generated/ differs from what schema/ and codegen/ produce: run `python -m codegen`", file=sys.stderr)
+        print(f"{output / package} differs from what the schema produces: regenerate it", file=sys.stderr)
         return 1
-    print("generated/ is up to date")
+    print(f"{output / package} is up to date")
     return 0
 
 
+def _options(p: argparse.ArgumentParser, *, paths: bool = True) -> None:
+    if paths:
+        p.add_argument("--schema", type=Path, default=SCHEMA, help="the JSON Schema file")
+        p.add_argument("--out", type=Path, default=OUTPUT, help="the directory the package is written into")
+    p.add_argument("--package", default=PACKAGE, help="the generated package's import name")
+    p.add_argument("--class-name", default=None, help="the name of the root model (even when it has a title)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    parser = argparse.ArgumentParser(prog="retently-oauth-codegen", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    gen = sub.add_parser("generate", help="write generated/ from schema/ (the default)")
-    check = sub.add_parser("check", help="fail with a diff when generated/ is stale")
-    for p in (gen, check):
-        p.add_argument("--schema", type=Path, default=SCHEMA)
-        p.add_argument("--out", type=Path, default=OUTPUT)
+    _options(sub.add_parser("generate", help="write the package from the schema (the default)"))
+    _options(sub.add_parser("check", help="fail with a diff when the written package is stale"))
     d = sub.add_parser("diff", help="list the API changes between two schema versions; exit 1 if any breaks")
     d.add_argument("old", type=Path)
     d.add_argument("new", type=Path)
+    _options(d, paths=False)
     args = parser.parse_args(argv)
+    package = getattr(args, "package", PACKAGE)
+    class_name = getattr(args, "class_name", None)
     try:
         if args.command == "diff":
-            return schema_diff.main(args.old, args.new)
+            return schema_diff.main(args.old, args.new, class_name=class_name)
         if args.command == "check":
-            return _check(args.schema, args.out)
+            return _check(args.schema, args.out, package, class_name)
         schema = getattr(args, "schema", SCHEMA)
         out = getattr(args, "out", OUTPUT)
-        package = generate(schema, out)
-        print(f"wrote {package}")
+        written = generate(schema, out, package=package, class_name=class_name)
+        print(f"wrote {written}")
         return 0
     except GenerationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("error: schema nested too deeply", file=sys.stderr)
         return 2
 
 

@@ -1,328 +1,722 @@
-"""Writes the converter module: one specialized structure and unstructure function per generated class.
+"""Writes the converter module: one straight-line structure function and one unstructure function per schema node.
 
-cattrs' own hooks are built at run time and generic; these are straight-line code written once here, so they
-check JSON types strictly, collect every problem with its JSON path, keep additional properties, and tell an
-absent field from an explicit null, without run-time introspection. `make_converter` registers them on a cattrs
-preconf JSON converter, which downstream SDKs can copy and extend.
+A structure function `_sN(v, path, problems)` checks every keyword of its node against the JSON value `v` (strict
+JSON types, no coercion), records each problem with its JSON path (never the value), and returns the structured
+value (a generated class instance, an enum member, a date-time, a list or dict of those, or the JSON value itself),
+or `_INVALID`. Combinators (allOf, anyOf, oneOf, not, if/then/else) call member functions with a scratch list.
+Runtime helpers are imported under `_`-prefixed names, so no generated class can shadow them.
 """
 
 from __future__ import annotations
 
-from .ir import ModelSpec, SchemaNotSupported, SchemaSpec, TypeSpec
+import json
+import math
+from typing import Any
+
+from .ir import BUILDING_SCALARS, Model, Node, Py, Schema
 from .templates._runtime import child
 
+_JSON_TYPE_TEST = {
+    "object": "type(v) is dict",
+    "array": "type(v) is list",
+    "string": "type(v) is str",
+    "boolean": "type(v) is bool",
+    "null": "v is None",
+}
+_NOUN = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "boolean": "a boolean",
+    "null": "null",
+    "integer": "an integer",
+    "number": "a number",
+}
 
-def _chain(lines: list[str], ind: str) -> list[str]:
-    """Continues an if-chain with `lines` when they open with an `if` at `ind`; else nests them under `else:`."""
-    if lines[0].startswith(f"{ind}if "):
-        return [f"{ind}elif " + lines[0][len(ind) + 3 :], *lines[1:]]
-    return [f"{ind}else:", *(("    " + line) for line in lines)]
+
+def py_literal(value: Any) -> str:
+    """Python source for a JSON value."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "None"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+    return "None"
 
 
-class _Writer:
-    def __init__(self, spec: SchemaSpec) -> None:
-        self.spec = spec
-        self.helpers: dict[TypeSpec, str] = {}
-        self.helper_code: list[str] = []
+def builds(py: Py, schema: Schema, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether the structured value differs from the JSON value (so unstructuring has work to do)."""
+    if py.kind in ("class", "enum") or py.kind in BUILDING_SCALARS:
+        return True
+    if py.kind == "alias":
+        if py.name in seen:
+            return False
+        node = schema.models[py.name].node
+        assert node.own_py is not None
+        return builds(node.own_py, schema, seen | {py.name})
+    return any(builds(a, schema, seen) for a in py.args)
 
-    # structure ------------------------------------------------------------------------------------------------
 
-    def value(self, t: TypeSpec, var: str, path: str, target: str, ind: str) -> list[str]:
-        """Lines that set `target` to the structured `var`, or record a problem and set it to INVALID."""
-        fail = f"{ind}    {target} = INVALID"
-        if t.kind in ("str", "bool"):
-            noun = {"str": "a string", "bool": "a boolean"}[t.kind]
-            return [
-                f"{ind}if type({var}) is {t.kind}:",
-                f"{ind}    {target} = {var}",
-                f"{ind}else:",
-                f"{ind}    problems.append(wrong({path}, {noun!r}, {var}))",
-                fail,
+class Writer:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.functions: list[str] = []
+        self.constants: list[str] = []
+        self.done: set[int] = set()
+        self.udone: set[int] = set()
+        self.queue: list[Node] = []
+        self.uqueue: list[Node] = []
+        self.patterns: dict[str, str] = {}
+        self.sets: dict[tuple[Any, ...], str] = {}
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+
+    def fn(self, node: Node) -> str:
+        """The structure function of a node, queued for writing."""
+        node = node.target()
+        if node.boolean is True:
+            return "_s_any"
+        if node.boolean is False:
+            return "_s_never"
+        if id(node) not in self.done:
+            self.done.add(id(node))
+            self.queue.append(node)
+        return node.fn
+
+    def ufn(self, node: Node) -> str | None:
+        node = node.target()
+        assert node.own_py is not None
+        if node.boolean is not None or not builds(node.own_py, self.schema):
+            return None
+        if id(node) not in self.udone:
+            self.udone.add(id(node))
+            self.uqueue.append(node)
+        return node.ufn
+
+    def pattern(self, text: str) -> str:
+        if text not in self.patterns:
+            name = f"_RE{len(self.patterns)}"
+            self.patterns[text] = name
+            self.constants.append(f"{name} = _re.compile({text!r})")
+        return self.patterns[text]
+
+    def const_set(self, values: tuple[Any, ...]) -> str:
+        if values not in self.sets:
+            name = f"_SET{len(self.sets)}"
+            self.sets[values] = name
+            self.constants.append(f"{name}: Any = frozenset(({py_literal(list(values))[1:-1]},))")
+        return self.sets[values]
+
+    # -- structure -----------------------------------------------------------------------------------------------
+
+    def write_all(self) -> None:
+        for model in self.schema.models.values():
+            self.fn(model.node)
+            self.ufn(model.node)
+        while self.queue or self.uqueue:
+            while self.queue:
+                self.functions.append(self.structure(self.queue.pop(0)))
+            while self.uqueue:
+                self.functions.append(self.unstructure(self.uqueue.pop(0)))
+
+    def structure(self, n: Node) -> str:
+        assert n.own_py is not None
+        lines = [f"def {n.fn}(v: Any, path: str, problems: list[_Problem]) -> Any:"]
+        body: list[str] = []
+        result = "v"
+        body.append("before = len(problems)")
+        if n.has_const:
+            body += self._equal_check([n.const], "expected " + _show(n.const))
+        if n.enum is not None:
+            body += self._equal_check(list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+        if n.not_ is not None:
+            body += [
+                "scratch = []",
+                f"{self.fn(n.not_)}(v, path, scratch)",
+                "if not scratch:",
+                '    problems.append(_Problem(path, "must not match the schema in not"))',
             ]
-        if t.kind in ("int", "float"):
-            test = f"type({var}) is int" if t.kind == "int" else f"type({var}) is float or type({var}) is int"
-            noun = "an integer" if t.kind == "int" else "a number"
-            lines = [f"{ind}if {test}:"]
-            bounds = []
-            if t.minimum is not None:
-                bounds.append((f"{var} < {t.minimum!r}", f"must be >= {t.minimum!r}"))
-            if t.maximum is not None:
-                bounds.append((f"{var} > {t.maximum!r}", f"must be <= {t.maximum!r}"))
-            for n, (cond, message) in enumerate(bounds):
-                lines += [
-                    f"{ind}    {'if' if n == 0 else 'elif'} {cond}:",
-                    f"{ind}        problems.append(Problem({path}, {message!r}))",
-                    f"{ind}        {target} = INVALID",
-                ]
-            if bounds:
-                lines += [f"{ind}    else:", f"{ind}        {target} = {var}"]
+        if n.if_ is not None and (n.then is not None or n.else_ is not None):
+            body += ["scratch = []", f"{self.fn(n.if_)}(v, path, scratch)"]
+            body.append("if not scratch:")
+            then = n.then
+            body.append(f"    {self.fn(then)}(v, path, problems)" if then is not None else "    pass")
+            if n.else_ is not None:
+                body += ["else:", f"    {self.fn(n.else_)}(v, path, problems)"]
+        if n.ref is not None and not n.ref_only:
+            if n.source == "ref":
+                body.append(f"r = {self.fn(n.ref)}(v, path, problems)")
+                result = "r"
             else:
-                lines += [f"{ind}    {target} = {var}"]
-            return [*lines, f"{ind}else:", f"{ind}    problems.append(wrong({path}, {noun!r}, {var}))", fail]
-        if t.kind == "any":
-            return [f"{ind}{target} = {var}"]
-        if t.kind == "datetime":
-            return [f"{ind}{target} = structure_datetime({var}, {path}, problems, {t.accept_date!r})"]
-        if t.kind == "literal":
-            if not all(isinstance(v, str) for v in t.values):
-                raise SchemaNotSupported("only string constants are supported")
-            options = " or ".join(f"{var} == {v!r}" for v in t.values)
-            expected = "one of " + ", ".join(f'"{v}"' for v in t.values) if len(t.values) > 1 else f'"{t.values[0]}"'
-            return [
-                f"{ind}if type({var}) is str and ({options}):",
-                f"{ind}    {target} = {var}",
-                f"{ind}else:",
-                f"{ind}    problems.append(Problem({path}, {'expected ' + expected!r}))",
-                fail,
-            ]
-        if t.kind == "enum":
-            values = self.spec.models[t.name].values
-            expected = "expected one of " + ", ".join(f'"{v}"' for v in values)
-            return [
-                f"{ind}{target} = _ENUM_{t.name}.get({var}, INVALID) if type({var}) is str else INVALID",
-                f"{ind}if {target} is INVALID:",
-                f"{ind}    problems.append(Problem({path}, {expected!r}))",
-            ]
-        if t.kind in ("model", "union"):
-            return [f"{ind}{target} = _s_{t.name}({var}, {path}, problems)"]
-        if t.kind == "nullable":
-            assert t.item is not None
-            return [
-                f"{ind}if {var} is None:",
-                f"{ind}    {target} = None",
-                *_chain(self.value(t.item, var, path, target, ind), ind),
-            ]
-        if t.kind in ("list", "dict"):
-            return [f"{ind}{target} = {self.container_helper(t)}({var}, {path}, problems)"]
-        raise SchemaNotSupported(t.kind)
-
-    def container_helper(self, t: TypeSpec) -> str:
-        if t in self.helpers:
-            return self.helpers[t]
-        assert t.item is not None
-        name = f"_s_{t.kind}_{len(self.helpers)}"
-        self.helpers[t] = name
-        if t.kind == "list":
-            loop = "for i, item in enumerate(src):"
-            item_path = 'f"{path}[{i}]"'
-            head = [
-                "    if type(src) is not list:",
-                '        problems.append(wrong(path, "an array", src))',
-                "        return INVALID",
-                "    out: list[Any] = []",
-            ]
-            add = "out.append(value)"
-        else:
-            loop = "for key, item in src.items():"
-            item_path = "child(path, key)"
-            head = [
-                "    if type(src) is not dict:",
-                '        problems.append(wrong(path, "an object", src))',
-                "        return INVALID",
-                "    out: dict[str, Any] = {}",
-            ]
-            add = "out[key] = value"
-        self.helper_code.append(
-            "\n".join(
-                [
-                    f"def {name}(src: Any, path: str, problems: list[Problem]) -> Any:",
-                    *head,
-                    "    before = len(problems)",
-                    "    value: Any",
-                    f"    {loop}",
-                    *self.value(t.item, "item", item_path, "value", "        "),
-                    f"        {add}",
-                    "    return INVALID if len(problems) != before else out",
-                ]
-            )
-        )
-        return name
-
-    def structure_class(self, m: ModelSpec) -> str:
-        lines = [
-            f"def _s_{m.name}(src: Any, path: str, problems: list[Problem]) -> Any:",
-            "    if type(src) is not dict:",
-            '        problems.append(wrong(path, "an object", src))',
-            "        return INVALID",
-            "    before = len(problems)",
-        ]
-        defaulted = [f for f in m.fields if f.has_default]
-        if defaulted:
-            lines.append("    defaulted: list[str] = []")
-        for f in m.fields:
-            path = f"path + {child('', f.key)!r}"
-            target = f"f_{f.name}"
-            lines += [f"    {target}: Any", f"    v = src.get({f.key!r}, MISSING)", "    if v is MISSING:"]
-            if f.required:
-                lines += [
-                    f'        problems.append(Problem({path}, "required field missing"))',
-                    f"        {target} = INVALID",
-                ]
-            elif f.has_default:
-                lines += [f"        {target} = {f.default!r}", f"        defaulted.append({f.name!r})"]
-            elif f.unset_when_absent:
-                lines.append(f"        {target} = UNSET")
+                body.append(f"{self.fn(n.ref)}(v, path, problems)")
+        for member in n.all_of:
+            if n.source == "allof" and member is n.builder:
+                body.append(f"r = {self.fn(member)}(v, path, problems)")
+                result = "r"
             else:
-                lines.append(f"        {target} = None")
-            lines += _chain(self.value(f.type, "v", path, target, "    "), "    ")
-        if not m.extra:
-            lines += [
-                f"    if not _KEYS_{m.name}.issuperset(src):",
-                "        problems.extend(",
-                f'            Problem(child(path, key), "unknown field") for key in src if key not in _KEYS_{m.name}',
-                "        )",
+                body.append(f"{self.fn(member)}(v, path, problems)")
+        if n.any_of:
+            building = n.source == "union" and not n.one_of
+            body += self._any_of(n, building)
+            if building:
+                result = "r"
+        if n.one_of:
+            building = n.source == "union"
+            body += self._one_of(n, building)
+            if building:
+                result = "r"
+        if n.source == "enum" and n.model is not None:
+            body += [
+                "if len(problems) == before and v is not None:",
+                f"    r = _enum_member(_ENUM_{n.model.name}, {n.model.name}, v)",
+                "else:",
+                "    r = v",
             ]
-        lines += ["    if len(problems) != before:", "        return INVALID"]
-        args = [f"{f.name}=f_{f.name}" for f in m.fields]
-        if m.extra:
-            args.append(f"additional_properties={{k: x for k, x in src.items() if k not in _KEYS_{m.name}}}")
-        call = f"{m.name}(" + ", ".join(args) + ")"
-        if defaulted:
+            result = "r"
+        typed = self._typed(n, n.source in ("types", "class"))
+        body += typed[0]
+        if typed[1] is not None:
+            result = typed[1]
+        text = "\n".join(body)
+        declare = [f"{name}: Any" for name in ("r", "x", "out", "tag", "f_") if f"{name} = " in text or name == "f_"]
+        declare = [d for d in declare if d != "f_: Any"]
+        for f in n.model.fields if n.model is not None and n.model.kind == "class" else ():
+            if f"f_{f.name} = " in text:
+                declare.append(f"f_{f.name}: Any")
+        if "scratch = " in text:
+            declare.append("scratch: list[_Problem] = []")
+        if "best_score" in text:
+            declare.append("score: int")
+        if result != "v":
+            declare = [d if d != "r: Any" else "r: Any = _INVALID" for d in declare]
+        body = [*declare, *body]
+        body += ["if len(problems) != before:", "    return _INVALID", f"return {result}"]
+        return "\n".join(lines + ["    " + line for line in body])
+
+    def _equal_check(self, values: list[Any], message: str) -> list[str]:
+        if all(type(x) is str for x in values):
+            return [
+                f"if type(v) is not str or v not in {self.const_set(tuple(values))}:",
+                f"    problems.append(_Problem(path, {message!r}))",
+            ]
+        return [
+            f"if not _json_in(v, {py_literal(values)}):",
+            f"    problems.append(_Problem(path, {message!r}))",
+        ]
+
+    def _any_of(self, n: Node, building: bool) -> list[str]:
+        lines = ["matched = False"]
+        for member in n.any_of:
             lines += [
-                f"    result = {call}",
-                "    if defaulted:",
-                '        object.__setattr__(result, "_defaulted", frozenset(defaulted))',
-                "    return result",
+                "if not matched:",
+                "    scratch = []",
+                f"    x = {self.fn(member)}(v, path, scratch)",
+                "    if not scratch:",
+                "        matched = True",
+            ]
+            if building:
+                lines.append("        r = x")
+        lines += ["if not matched:", '    problems.append(_Problem(path, "matches none of the anyOf schemas"))']
+        return lines
+
+    def _tag(self, n: Node) -> tuple[str, list[tuple[Any, int]]] | None:
+        """A property whose constant value tells the oneOf members apart: (key, [(value, member index)])."""
+        members = [m.target() for m in n.one_of]
+        candidates: set[str] | None = None
+        for m in members:
+            keys = {k for k, p in _all_props(m).items() if _consts(p.target()) is not None}
+            candidates = keys if candidates is None else candidates & keys
+        ordered = sorted(candidates or ())
+        if n.discriminator in ordered:
+            ordered = [n.discriminator, *[k for k in ordered if k != n.discriminator]]
+        for key in ordered:
+            pairs = []
+            for i, m in enumerate(members):
+                for value in _consts(_all_props(m)[key].target()) or ():
+                    pairs.append((value, i))
+            values = [p[0] for p in pairs]
+            if all(type(x) is str for x in values) and len(set(values)) == len(values):
+                return key, pairs
+        return None
+
+    def _one_of(self, n: Node, building: bool) -> list[str]:
+        lines = ["count = 0", "best: list[_Problem] | None = None", "best_score = -1", "tie = False"]
+        names = ", ".join(dict.fromkeys(m.py.annotation() for m in n.one_of))
+        unclear = f"matches no variant unambiguously: expected one of {names}"
+        tag = self._tag(n)
+        if tag is not None:
+            key, pairs = tag
+            lines.append(f"tag = v.get({key!r}, _MISSING) if type(v) is dict else _MISSING")
+        for i, member in enumerate(n.one_of):
+            lines += [
+                "scratch = []",
+                f"x = {self.fn(member)}(v, path, scratch)",
+                "if not scratch:",
+                "    count += 1",
+            ]
+            if building:
+                lines.append("    r = x")
+            score = [f"({k!r} in v)" for k in _required(member.target())]
+            if tag is not None:
+                score += [f"(1000 if tag == {value!r} else 0)" for value, j in pairs if j == i]
+            expr = "(" + " + ".join(score) + ") if type(v) is dict else 0" if score else "0"
+            lines += [
+                "else:",
+                f"    score = {expr}",
+                "    if score > best_score:",
+                "        best, best_score, tie = scratch, score, False",
+                "    elif score == best_score:",
+                "        tie = True",
+            ]
+        lines += ["if count == 0 and tie:", f"    problems.append(_Problem(path, {unclear!r}))", "elif count == 0:"]
+        if tag is not None:
+            key, pairs = tag
+            values = tuple(p[0] for p in pairs)
+            message = "expected one of " + ", ".join(_show(x) for x in values)
+            lines += [
+                f"    if tag is not _MISSING and tag not in {self.const_set(values)}:",
+                f"        problems.append(_Problem(path + {child('', key)!r}, {message!r}))",
+                "    else:",
+                "        problems.extend(best or [_Problem(path, 'matches none of the oneOf schemas')])",
             ]
         else:
-            lines.append(f"    return {call}")
-        return "\n".join(lines)
-
-    def structure_union(self, m: ModelSpec) -> str:
-        members = [self.spec.models[name] for name in m.members]
-        tag_key = _common_tag(members)
-        lines = [
-            f"def _s_{m.name}(src: Any, path: str, problems: list[Problem]) -> Any:",
-            "    if type(src) is not dict:",
-            '        problems.append(wrong(path, "an object", src))',
-            "        return INVALID",
-        ]
-        if tag_key is not None:
-            lines.append(f"    tag = src.get({tag_key!r}, MISSING)")
-            tags = []
-            for member in members:
-                (tag_field,) = (f for f in member.fields if f.key == tag_key)
-                for value in tag_field.type.values:
-                    tags.append(value)
-                    lines += [f"    if tag == {value!r}:", f"        return _s_{member.name}(src, path, problems)"]
-            expected = "expected one of " + ", ".join(f'"{v}"' for v in tags)
-            lines += [
-                "    if tag is not MISSING:",
-                f"        problems.append(Problem(path + {child('', tag_key)!r}, {expected!r}))",
-                "        return INVALID",
-            ]
-        # No tag: the variant with most of its required fields present (all of them, for a valid document),
-        # so that the problems name the fields it lacks.
-        ambiguous = "matches no variant unambiguously: expected one of " + ", ".join(m.members)
-        lines.append("    scores = (")
-        for member in members:
-            keys = member.required_keys
-            lines.append(f"        sum(1 for key in {keys!r} if key in src),")
+            lines.append("    problems.extend(best or [_Problem(path, 'matches none of the oneOf schemas')])")
         lines += [
-            "    )",
-            "    best = max(scores)",
-            "    if scores.count(best) > 1:",
-            "        problems.append(",
-            "            Problem(",
-            "                path,",
-            f"                {ambiguous!r},",
-            "            )",
-            "        )",
-            "        return INVALID",
+            "elif count > 1:",
+            '    problems.append(_Problem(path, "matches more than one of the oneOf schemas"))',
         ]
-        for n, member in enumerate(members):
-            lines += [f"    if scores[{n}] == best:", f"        return _s_{member.name}(src, path, problems)"]
-        lines.append("    return INVALID")
-        return "\n".join(lines)
+        return lines
 
-    # unstructure ----------------------------------------------------------------------------------------------
+    def _typed(self, n: Node, building: bool) -> tuple[list[str], str | None]:
+        """The per-JSON-type checks; the result variable when this part builds the value."""
+        lines: list[str] = []
+        result: str | None = None
+        allowed = n.types
+        blocks: list[tuple[str, list[str]]] = []
+        obj = self._object(n, building)
+        if obj[0] or (allowed is not None and "object" in allowed):
+            blocks.append(("type(v) is dict", obj[0]))
+            if obj[1]:
+                result = "r"
+        arr = self._array(n, building)
+        if arr[0] or (allowed is not None and "array" in allowed):
+            blocks.append(("type(v) is list", arr[0]))
+            if arr[1]:
+                result = "r"
+        s = self._string(n, building)
+        if s[0] or (allowed is not None and "string" in allowed):
+            blocks.append(("type(v) is str", s[0]))
+            if s[1]:
+                result = "r"
+        num = self._number(n)
+        int_ok = n.allows("integer")
+        num_ok = n.allows("number") if allowed is None else "number" in allowed
+        if allowed is None or int_ok or num_ok:
+            if allowed is not None and not num_ok:
+                if self.schema.strict_integers:
+                    test = "type(v) is int"
+                else:
+                    test = "type(v) is int or (type(v) is float and v.is_integer())"
+            else:
+                test = "type(v) is int or type(v) is float"
+            if num or allowed is not None:
+                blocks.append((test, num))
+        if allowed is not None:
+            if "boolean" in allowed:
+                blocks.append(("type(v) is bool", []))
+            if "null" in allowed:
+                blocks.append(("v is None", []))
+        if result is not None:
+            lines.append("r = v")
+        if not blocks:
+            return lines, result
+        for i, (test, block) in enumerate(blocks):
+            lines.append(f"{'if' if i == 0 else 'elif'} {test}:")
+            lines += ["    " + line for line in block] or ["    pass"]
+        if allowed is not None:
+            shown = [t for t in allowed if t != "null"] or ["null"]
+            expected = " or ".join(dict.fromkeys(_NOUN.get(t, t) for t in shown))
+            lines += ["else:", f"    problems.append(_wrong(path, {expected!r}, v))"]
+        return lines, result
 
-    def dump(self, t: TypeSpec, expr: str) -> str:
-        if t.kind in ("str", "int", "float", "bool", "any", "literal"):
-            return expr
-        if t.kind == "datetime":
-            return f"unstructure_datetime({expr})"
-        if t.kind == "enum":
-            return f"{expr}.value"
-        if t.kind in ("model", "union"):
-            return f"_u_{t.name}({expr})"
-        assert t.item is not None
-        if t.kind == "nullable":
-            inner = self.dump(t.item, expr)
-            return expr if inner == expr else f"None if {expr} is None else {inner}"
-        inner = self.dump(t.item, "x")
-        if t.kind == "list":
-            return f"list({expr})" if inner == "x" else f"[{inner} for x in {expr}]"
-        return f"dict({expr})" if inner == "x" else f"{{k: {inner} for k, x in {expr}.items()}}"
+    def _string(self, n: Node, building: bool) -> tuple[list[str], bool]:
+        lines: list[str] = []
+        if n.min_length is not None:
+            lines += [
+                f"if len(v) < {n.min_length}:",
+                f"    problems.append(_Problem(path, 'must be at least {n.min_length} characters long'))",
+            ]
+        if n.max_length is not None:
+            lines += [
+                f"if len(v) > {n.max_length}:",
+                f"    problems.append(_Problem(path, 'must be at most {n.max_length} characters long'))",
+            ]
+        if n.pattern is not None:
+            message = f"must match the pattern {n.pattern!r}"
+            lines += [
+                f"if {self.pattern(n.pattern)}.search(v) is None:",
+                f"    problems.append(_Problem(path, {message!r}))",
+            ]
+        fmt = n.format
+        py = n.own_py
+        parse = building and py is not None and py.kind in ("datetime", "date", "uuid")
+        parse = parse or (
+            building and py is not None and py.kind == "union" and any(a.kind in BUILDING_SCALARS for a in py.args)
+        )
+        if fmt == "date-time" and parse:
+            lines.append(f"r = _parse_datetime(v, path, problems, {n.accept_date!r})")
+            return lines, True
+        if fmt in ("date", "uuid") and parse:
+            lines.append(f"r = _parse_{fmt}(v, path, problems)")
+            return lines, True
+        if fmt in _FORMATS:
+            lines += [
+                f"if not _FORMATS[{fmt!r}](v):",
+                f"    problems.append(_Problem(path, 'expected a valid {fmt}'))",
+            ]
+        return lines, False
 
-    def unstructure_class(self, m: ModelSpec) -> str:
-        always = [f for f in m.fields if f.required]
-        lines = [f"def _u_{m.name}(o: {m.name}) -> dict[str, Any]:"]
-        if any(not (f.required or f.has_default) for f in m.fields):
-            lines.append("    v: Any")
-        items = ", ".join(f"{f.key!r}: {self.dump(f.type, 'o.' + f.name)}" for f in always)
-        lines.append(f"    d: dict[str, Any] = {{{items}}}")
-        for f in m.fields:
-            if f.required:
+    def _number(self, n: Node) -> list[str]:
+        lines: list[str] = []
+        for value, op, message in (
+            (n.minimum, "<", "must be >= {}"),
+            (n.maximum, ">", "must be <= {}"),
+            (n.exclusive_minimum, "<=", "must be > {}"),
+            (n.exclusive_maximum, ">=", "must be < {}"),
+        ):
+            if value is not None:
+                text = message.format(value)
+                lines += [f"if v {op} {value!r}:", f"    problems.append(_Problem(path, {text!r}))"]
+        if n.multiple_of is not None:
+            lines += [
+                f"if not _multiple_of(v, {n.multiple_of!r}):",
+                f"    problems.append(_Problem(path, 'must be a multiple of {n.multiple_of}'))",
+            ]
+        return lines
+
+    def _array(self, n: Node, building: bool) -> tuple[list[str], bool]:
+        lines: list[str] = []
+        if n.min_items is not None:
+            lines += [
+                f"if len(v) < {n.min_items}:",
+                f"    problems.append(_Problem(path, 'must have at least {n.min_items} items'))",
+            ]
+        if n.max_items is not None:
+            lines += [
+                f"if len(v) > {n.max_items}:",
+                f"    problems.append(_Problem(path, 'must have at most {n.max_items} items'))",
+            ]
+        if n.unique_items:
+            lines += ["if not _unique(v):", "    problems.append(_Problem(path, 'items must be unique'))"]
+        for i, item in enumerate(n.prefix_items):
+            lines += [f"if len(v) > {i}:", f"    {self.fn(item)}(v[{i}], f'{{path}}[{i}]', problems)"]
+        py = n.own_py
+        item_builds = False
+        if n.items is not None and n.items.target().boolean is not True:
+            start = len(n.prefix_items)
+            item_builds = (
+                building
+                and py is not None
+                and py.kind == "list"
+                and not n.prefix_items
+                and builds(py.args[0], self.schema)
+            )
+            if item_builds:
+                lines += [
+                    "out = []",
+                    "for i, x in enumerate(v):",
+                    f"    out.append({self.fn(n.items)}(x, f'{{path}}[{{i}}]', problems))",
+                    "r = out",
+                ]
+            elif start:
+                lines += [
+                    f"for i in range({start}, len(v)):",
+                    f"    {self.fn(n.items)}(v[i], f'{{path}}[{{i}}]', problems)",
+                ]
+            else:
+                lines += [
+                    "for i, x in enumerate(v):",
+                    f"    {self.fn(n.items)}(x, f'{{path}}[{{i}}]', problems)",
+                ]
+        if n.contains is not None:
+            low = 1 if n.min_contains is None else n.min_contains
+            lines += [
+                "found = 0",
+                "for x in v:",
+                "    scratch = []",
+                f"    {self.fn(n.contains)}(x, path, scratch)",
+                "    if not scratch:",
+                "        found += 1",
+                f"if found < {low}:",
+                f"    problems.append(_Problem(path, 'must contain at least {low} matching items'))",
+            ]
+            if n.max_contains is not None:
+                lines += [
+                    f"if found > {n.max_contains}:",
+                    f"    problems.append(_Problem(path, 'must contain at most {n.max_contains} matching items'))",
+                ]
+        return lines, item_builds
+
+    def _object(self, n: Node, building: bool) -> tuple[list[str], bool]:
+        lines: list[str] = []
+        model = n.model if (n.model is not None and n.model.kind == "class" and building) else None
+        handled: set[str] = set()
+        if model is not None:
+            lines += self._class_fields(n, model)
+            handled = {f.key for f in model.fields if f.own}
+        for key in n.required:
+            if key not in handled:
+                lines += [
+                    f"if {key!r} not in v:",
+                    f"    problems.append(_Problem(path + {child('', key)!r}, 'required field missing'))",
+                ]
+        py = n.own_py
+        dict_builds = (
+            model is None
+            and building
+            and py is not None
+            and py.kind == "dict"
+            and n.additional is not None
+            and builds(py.args[0], self.schema)
+        )
+        for key, prop in n.properties.items():
+            if key in handled or prop.target().boolean is True:
                 continue
-            if f.has_default:
+            lines += [
+                f"x = v.get({key!r}, _MISSING)",
+                "if x is not _MISSING:",
+                f"    {self.fn(prop)}(x, path + {child('', key)!r}, problems)",
+            ]
+        additional = n.additional.target() if n.additional is not None else None
+        check_extra = (additional is not None and additional.boolean is not True) or n.pattern_properties
+        if dict_builds:
+            assert n.additional is not None
+            lines += [
+                "out = {}",
+                "for k, x in v.items():",
+                f"    out[k] = {self.fn(n.additional)}(x, _child(path, k), problems)",
+                "r = out",
+            ]
+        elif check_extra:
+            keys = self.const_set(tuple(n.properties)) if n.properties else "()"
+            lines += ["for k, x in v.items():"]
+            inner: list[str] = []
+            if n.pattern_properties:
+                inner.append("matched = False")
+                for pattern, pnode in n.pattern_properties:
+                    inner += [
+                        f"if {self.pattern(pattern)}.search(k) is not None:",
+                        "    matched = True",
+                        f"    {self.fn(pnode)}(x, _child(path, k), problems)",
+                    ]
+            if additional is not None and additional.boolean is not True:
+                cond = f"k not in {keys}" + (" and not matched" if n.pattern_properties else "")
+                inner.append(f"if {cond}:")
+                if additional.boolean is False:
+                    inner.append("    problems.append(_Problem(_child(path, k), 'unknown field'))")
+                else:
+                    inner.append(f"    {self.fn(additional)}(x, _child(path, k), problems)")
+            lines += ["    " + line for line in inner]
+        if n.property_names is not None and n.property_names.target().boolean is not True:
+            lines += ["for k in v:", f"    {self.fn(n.property_names)}(k, _child(path, k), problems)"]
+        if n.min_properties is not None:
+            lines += [
+                f"if len(v) < {n.min_properties}:",
+                f"    problems.append(_Problem(path, 'must have at least {n.min_properties} properties'))",
+            ]
+        if n.max_properties is not None:
+            lines += [
+                f"if len(v) > {n.max_properties}:",
+                f"    problems.append(_Problem(path, 'must have at most {n.max_properties} properties'))",
+            ]
+        for key, needed in n.dependent_required.items():
+            for other in needed:
+                lines += [
+                    f"if {key!r} in v and {other!r} not in v:",
+                    f"    problems.append(_Problem(path + {child('', other)!r}, 'required field missing'))",
+                ]
+        for key, dep in n.dependent_schemas.items():
+            lines += [f"if {key!r} in v:", f"    {self.fn(dep)}(v, path, problems)"]
+        if model is not None:
+            lines += self._class_build(n, model)
+            return lines, True
+        return lines, dict_builds
+
+    def _class_fields(self, n: Node, model: Model) -> list[str]:
+        lines: list[str] = []
+        if any(f.default_source is not None for f in model.fields):
+            lines.append("defaulted = []")
+        for f in model.fields:
+            key_path = f"path + {child('', f.key)!r}"
+            sink = "problems" if f.own else "[]"
+            lines += [f"x = v.get({f.key!r}, _MISSING)", "if x is _MISSING:"]
+            if f.required:
+                if f.key in n.required:
+                    lines.append(f"    problems.append(_Problem({key_path}, 'required field missing'))")
+                lines.append(f"    f_{f.name} = {'_INVALID' if f.key in n.required else 'None'}")
+            elif f.default_source is not None:
+                lines += [f"    f_{f.name} = {f.default_source}", f"    defaulted.append({f.name!r})"]
+            elif f.nullable:
+                lines.append(f"    f_{f.name} = _UNSET")
+            else:
+                lines.append(f"    f_{f.name} = None")
+            if f.node.target().boolean is True:
+                lines += ["else:", f"    f_{f.name} = x"]
+            else:
+                lines += ["else:", f"    f_{f.name} = {self.fn(f.node)}(x, {key_path}, {sink})"]
+        return lines
+
+    def _class_build(self, n: Node, model: Model) -> list[str]:
+        args = [f"{f.name}=f_{f.name}" for f in model.fields]
+        lines = ["if len(problems) == before:"]
+        if model.extra:
+            keys = self.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
+            args.append(f"additional_properties={{k: x for k, x in v.items() if k not in {keys}}}")
+        lines.append(f"    r = {model.name}({', '.join(args)})")
+        if any(f.default_source is not None for f in model.fields):
+            lines += ["    if defaulted:", '        _setattr(r, "_defaulted", frozenset(defaulted))']
+        return lines
+
+    # -- unstructure ---------------------------------------------------------------------------------------------
+
+    def dump(self, py: Py, expr: str, node: Node | None = None) -> str:
+        if not builds(py, self.schema):
+            return expr
+        if py.kind == "class":
+            return f"_u_{py.name}({expr})"
+        if py.kind == "enum":
+            return f"{expr}.value"
+        if py.kind == "alias":
+            target = self.schema.models[py.name].node
+            name = self.ufn(target)
+            return expr if name is None else f"{name}({expr})"
+        if py.kind == "datetime":
+            return f"_format_datetime({expr})"
+        if py.kind == "date":
+            return f"{expr}.isoformat()"
+        if py.kind == "uuid":
+            return f"_format_uuid({expr})"
+        if node is not None:
+            name = self.ufn(node)
+            if name is not None:
+                return f"{name}({expr})"
+        raise AssertionError(py)
+
+    def unstructure(self, n: Node) -> str:
+        py = n.own_py
+        assert py is not None
+        head = f"def {n.ufn}(o: Any) -> Any:"
+        if n.model is not None and n.model.kind == "class":
+            return self._unstructure_class(n, n.model)
+        body: list[str] = []
+        if py.kind == "list":
+            item = self._item_node(n)
+            body.append(f"return [{self.dump(py.args[0], 'x', item)} for x in o]")
+        elif py.kind == "dict":
+            body.append(f"return {{k: {self.dump(py.args[0], 'x', n.additional)} for k, x in o.items()}}")
+        elif py.kind == "union":
+            members = self._union_nodes(n)
+            for arg in py.args:
+                if not builds(arg, self.schema):
+                    continue
+                test = _isinstance_test(arg, self.schema)
+                if test is None:
+                    continue
+                body += [f"if {test.replace('X', 'o')}:", f"    return {self.dump(arg, 'o', members.get(arg))}"]
+            body.append("return o")
+        else:
+            body.append(f"return {self.dump(py, 'o', None)}")
+        return "\n".join([head, *("    " + line for line in body)])
+
+    def _item_node(self, n: Node) -> Node | None:
+        return n.items
+
+    def _union_nodes(self, n: Node) -> dict[Py, Node]:
+        out: dict[Py, Node] = {}
+        for m in (*n.one_of, *n.any_of, *n.all_of, *([n.ref] if n.ref else [])):
+            t = m.target()
+            if t.own_py is not None:
+                out.setdefault(m.py, t)
+        return out
+
+    def _unstructure_class(self, n: Node, m: Model) -> str:
+        lines = [f"def _u_{m.name}(o: {m.name}) -> dict[str, Any]:", "    d: dict[str, Any] = {}", "    x: Any"]
+        for f in m.fields:
+            value = self.dump(f.node.py, "x", f.node.target())
+            if f.required:
+                lines += [f"    x = o.{f.name}", f"    d[{f.key!r}] = {value}"]
+                continue
+            if f.default_source is not None:
                 lines += [
                     f"    if {f.name!r} not in o._defaulted:",
-                    f"        d[{f.key!r}] = {self.dump(f.type, 'o.' + f.name)}",
+                    f"        x = o.{f.name}",
+                    f"        d[{f.key!r}] = {value}",
                 ]
                 continue
-            absent = "UNSET" if f.unset_when_absent else "None"
-            lines += [
-                f"    v = o.{f.name}",
-                f"    if v is not {absent}:",
-                f"        d[{f.key!r}] = {self.dump(f.type, 'v')}",
-            ]
+            absent = "_UNSET" if f.nullable else "None"
+            lines += [f"    x = o.{f.name}", f"    if x is not {absent}:", f"        d[{f.key!r}] = {value}"]
         if m.extra:
             lines += [
                 "    if o.additional_properties:",
-                "        for key, x in o.additional_properties.items():",
-                "            d.setdefault(key, x)",
+                "        for k, x in o.additional_properties.items():",
+                "            d.setdefault(k, x)",
             ]
         lines.append("    return d")
         return "\n".join(lines)
 
-    def unstructure_union(self, m: ModelSpec) -> str:
-        lines = [f"def _u_{m.name}(o: {m.name}) -> dict[str, Any]:"]
-        for member in m.members:
-            lines += [f"    if type(o) is {member}:", f"        return _u_{member}(o)"]
-        expected = f"expected one of {', '.join(m.members)}, got "
-        lines.append(f"    raise DocumentError({m.name!r}, [Problem('$', {expected!r} + type(o).__name__)])")
-        return "\n".join(lines)
+
+def _isinstance_test(py: Py, schema: Schema) -> str | None:
+    if py.kind in ("class", "enum"):
+        return f"type(X) is {py.name}"
+    if py.kind == "alias":
+        node = schema.models[py.name].node
+        assert node.own_py is not None
+        return _isinstance_test(node.own_py, schema)
+    return {
+        "datetime": "isinstance(X, _datetime)",
+        "date": "type(X) is _date",
+        "uuid": "isinstance(X, _UUID)",
+        "list": "type(X) is list",
+        "dict": "type(X) is dict",
+    }.get(py.kind)
 
 
-def _common_tag(members: list[ModelSpec]) -> str | None:
-    """The key every member holds as a distinct string constant, if any."""
-    candidates = None
-    for member in members:
-        keys = {f.key for f in member.fields if f.type.kind == "literal"}
-        candidates = keys if candidates is None else candidates & keys
-    for key in sorted(candidates or ()):
-        values = [v for member in members for f in member.fields if f.key == key for v in f.type.values]
-        if len(values) == len(set(values)):
-            return key
+def _all_props(node: Node) -> dict[str, Node]:
+    props = dict(node.properties)
+    for member in node.all_of:
+        for k, v in _all_props(member.target()).items():
+            props.setdefault(k, v)
+    return props
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _required(node: Node) -> list[str]:
+    out = list(node.required)
+    for member in node.all_of:
+        out += [k for k in _required(member.target()) if k not in out]
+    return out
+
+
+def _consts(node: Node) -> tuple[Any, ...] | None:
+    if node.has_const:
+        return (node.const,)
+    if node.enum is not None and len(node.enum) == 1:
+        return tuple(node.enum)
     return None
 
 
-def render(spec: SchemaSpec) -> dict[str, str]:
-    """The converter module's parts, for the template."""
-    w = _Writer(spec)
-    classes = [m for m in spec.models.values() if m.kind == "class"]
-    unions = [m for m in spec.models.values() if m.kind == "union"]
-    enums = [m for m in spec.models.values() if m.kind == "enum"]
-    functions = [w.structure_class(m) for m in classes] + [w.structure_union(m) for m in unions]
-    functions += [w.unstructure_class(m) for m in classes] + [w.unstructure_union(m) for m in unions]
-    constants = [f"_ENUM_{m.name}: dict[str, {m.name}] = {{m.value: m for m in {m.name}}}" for m in enums]
-    constants += [f"_KEYS_{m.name}: frozenset[str] = frozenset({m.keys!r})" for m in classes]
-    return {
-        "constants": "\n".join(constants),
-        "functions": "\n\n\n".join(functions + w.helper_code),
-        "classes": ", ".join(m.name for m in classes),
-        "unions": ", ".join(m.name for m in unions),
-        "enums": ", ".join(m.name for m in enums),
-        "names": [m.name for m in spec.models.values()],  # type: ignore[dict-item]
-    }
+_FORMATS = ("email", "uri", "ipv4", "ipv6", "date-time", "date", "time", "uuid")
+
+
+def render(schema: Schema) -> dict[str, str]:
+    w = Writer(schema)
+    w.write_all()
+    return {"constants": "\n".join(w.constants), "functions": "\n\n\n".join(w.functions)}

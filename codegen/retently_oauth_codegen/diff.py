@@ -1,15 +1,15 @@
-"""`python -m codegen diff OLD NEW`: what a schema change does to the generated API, each change marked breaking
-or compatible, for downstream maintainers to read before they regenerate."""
+"""`retently-oauth-codegen diff OLD NEW`: what a schema change does to the generated API, each change marked
+breaking or compatible (narrowing what a document may hold breaks readers' data; widening breaks nobody)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import ir
-from .generate import GenerationError, parse
+from .generate import load
 
 
 @dataclass(frozen=True, order=True)
@@ -22,37 +22,94 @@ class Change:
         return f"{'BREAKING' if self.breaking else 'compatible'}  {self.where}: {self.what}"
 
 
-_WIDER = {("int", "float")}
+_LOWER = ("min_length", "min_items", "min_properties", "minimum", "exclusive_minimum", "min_contains")
+_UPPER = ("max_length", "max_items", "max_properties", "maximum", "exclusive_maximum", "max_contains")
+_EXACT = ("pattern", "format", "multiple_of")
+_NAMES = {
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "min_items": "minItems",
+    "max_items": "maxItems",
+    "min_properties": "minProperties",
+    "max_properties": "maxProperties",
+    "exclusive_minimum": "exclusiveMinimum",
+    "exclusive_maximum": "exclusiveMaximum",
+    "multiple_of": "multipleOf",
+    "min_contains": "minContains",
+    "max_contains": "maxContains",
+}
 
 
-def _type_change(old: ir.TypeSpec, new: ir.TypeSpec) -> tuple[str, bool] | None:
-    """None when equal; else a description and whether it breaks."""
-    if old == new:
-        return None
-    if new.kind == "nullable" and new.item == old:
-        return "now also accepts null", False
-    if old.kind == "nullable" and old.item == new:
-        return "no longer accepts null (type narrowed)", True
-    if (old.kind, new.kind) in _WIDER:
-        return f"type widened from {old.describe()} to {new.describe()}", False
-    if old.kind == new.kind and old.kind in ("int", "float"):
-        narrowed = (new.minimum is not None and (old.minimum is None or new.minimum > old.minimum)) or (
-            new.maximum is not None and (old.maximum is None or new.maximum < old.maximum)
-        )
-        return "bounds changed" + (" (narrowed)" if narrowed else ""), narrowed
-    if old.kind == new.kind == "literal":
-        removed = set(old.values) - set(new.values)
-        return f"constant changed from {old.describe()} to {new.describe()}", bool(removed)
-    if old.kind == new.kind == "datetime":
-        return ("no longer accepts a bare date", True) if old.accept_date else ("now also accepts a bare date", False)
-    if old.kind == new.kind and old.kind in ("list", "dict", "nullable"):
-        assert old.item is not None and new.item is not None
-        inner = _type_change(old.item, new.item)
-        return None if inner is None else (f"items: {inner[0]}", inner[1])
-    return f"type changed from {old.describe()} to {new.describe()}", True
+def _nullable(py: ir.Py) -> bool:
+    return py.kind == "none" or (py.kind == "union" and any(a.kind == "none" for a in py.args))
 
 
-def compare(old: ir.SchemaSpec, new: ir.SchemaSpec) -> list[Change]:
+def _strip_null(py: ir.Py) -> str:
+    if py.kind == "union":
+        rest = [a for a in py.args if a.kind != "none"]
+        return ir.Py("union", args=tuple(rest)).annotation() if len(rest) > 1 else rest[0].annotation()
+    return py.annotation()
+
+
+def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]]) -> list[Change]:
+    """Changes of one schema position: its type, nullability and every constraint keyword."""
+    a, b = a.target(), b.target()
+    if (id(a), id(b)) in seen:
+        return []
+    seen.add((id(a), id(b)))
+    out: list[Change] = []
+    pa, pb = a.py, b.py
+    if pa != pb:
+        na, nb = _nullable(pa), _nullable(pb)
+        if _strip_null(pa) != _strip_null(pb):
+            widened = {(_strip_null(pa), _strip_null(pb))} <= {("int", "float")}
+            what = f"type {'widened' if widened else 'changed'} from {_strip_null(pa)} to {_strip_null(pb)}"
+            out.append(Change(where, what, not widened))
+        if na and not nb:
+            out.append(Change(where, "no longer accepts null (type narrowed)", True))
+        elif nb and not na:
+            out.append(Change(where, "now also accepts null", False))
+    for attr in _LOWER + _UPPER + _EXACT:
+        va: Any = getattr(a, attr)
+        vb: Any = getattr(b, attr)
+        if va == vb:
+            continue
+        name = _NAMES.get(attr, attr)
+        if vb is None:
+            out.append(Change(where, f"{name} {va!r} removed", False))
+        elif va is None:
+            out.append(Change(where, f"{name} {vb!r} added (narrowed)", True))
+        elif attr in _LOWER:
+            out.append(Change(where, f"{name} {va!r} -> {vb!r}" + (" (narrowed)" if vb > va else ""), vb > va))
+        elif attr in _UPPER:
+            out.append(Change(where, f"{name} {va!r} -> {vb!r}" + (" (narrowed)" if vb < va else ""), vb < va))
+        else:
+            out.append(Change(where, f"{name} {va!r} -> {vb!r} (narrowed)", True))
+    if a.unique_items != b.unique_items:
+        out.append(Change(where, "uniqueItems " + ("added" if b.unique_items else "removed"), b.unique_items))
+    ea = set(map(repr, a.enum or ())) if a.model is None else set()
+    eb = set(map(repr, b.enum or ())) if b.model is None else set()
+    if a.enum is not None and b.enum is not None and ea != eb:
+        for value in sorted(ea - eb):
+            out.append(Change(where, f"enum value {value} removed", True))
+        for value in sorted(eb - ea):
+            out.append(Change(where, f"enum value {value} added", False))
+    if a.has_const != b.has_const or (a.has_const and a.const != b.const):
+        out.append(Change(where, f"constant changed from {a.const!r} to {b.const!r}", b.has_const))
+    if a.accept_date != b.accept_date:
+        if a.accept_date:
+            out.append(Change(where, "no longer accepts a bare date", True))
+        else:
+            out.append(Change(where, "now also accepts a bare date", False))
+    if a.model is None and b.model is None:
+        if a.items is not None and b.items is not None:
+            out += node_changes(f"{where}[]", a.items, b.items, seen)
+        if a.additional is not None and b.additional is not None:
+            out += node_changes(f"{where}{{}}", a.additional, b.additional, seen)
+    return out
+
+
+def compare(old: ir.Schema, new: ir.Schema) -> list[Change]:
     changes: list[Change] = []
     for name in sorted(set(old.models) | set(new.models)):
         a, b = old.models.get(name), new.models.get(name)
@@ -65,18 +122,20 @@ def compare(old: ir.SchemaSpec, new: ir.SchemaSpec) -> list[Change]:
         if a.kind != b.kind:
             changes.append(Change(name, f"changed from {a.kind} to {b.kind}", True))
             continue
-        for value in sorted(set(a.values) - set(b.values)):
-            changes.append(Change(name, f"enum value {value!r} removed", True))
-        for value in sorted(set(b.values) - set(a.values)):
-            changes.append(Change(name, f"enum value {value!r} added", False))
-        for member in sorted(set(a.members) - set(b.members)):
-            changes.append(Change(name, f"union member {member} removed", True))
-        for member in sorted(set(b.members) - set(a.members)):
-            changes.append(Change(name, f"union member {member} added", False))
+        if a.kind == "enum":
+            va = {repr(v) for _, v in a.members}
+            vb = {repr(v) for _, v in b.members}
+            changes += [Change(name, f"enum value {v} removed", True) for v in sorted(va - vb)]
+            changes += [Change(name, f"enum value {v} added", False) for v in sorted(vb - va)]
+            continue
+        if a.kind == "alias":
+            changes += node_changes(name, a.node, b.node, set())
+            continue
         if a.extra and not b.extra:
             changes.append(Change(name, "additional properties no longer allowed", True))
         if b.extra and not a.extra:
             changes.append(Change(name, "additional properties now allowed and kept", False))
+        changes += node_changes(name, a.node, b.node, set())
         old_fields = {f.key: f for f in a.fields}
         new_fields = {f.key: f for f in b.fields}
         for key in sorted(set(old_fields) | set(new_fields)):
@@ -92,29 +151,14 @@ def compare(old: ir.SchemaSpec, new: ir.SchemaSpec) -> list[Change]:
                     changes.append(Change(where, "optional -> required", True))
                 elif fa.required and not fb.required:
                     changes.append(Change(where, "required -> optional (now may be absent)", False))
-                change = _type_change(fa.type, fb.type)
-                if change is not None:
-                    changes.append(Change(where, change[0], change[1]))
+                changes += node_changes(where, fa.node, fb.node, set())
                 if fa.secret != fb.secret:
                     changes.append(Change(where, "now secret" if fb.secret else "no longer secret", False))
-    return changes
+    return sorted(set(changes), key=lambda c: (c.where, c.what))
 
 
-def load(path: Path) -> ir.SchemaSpec:
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GenerationError(f"{path}: cannot read schema: {exc}") from exc
-    _, results = parse(text)
-    try:
-        return ir.build(results, raw)
-    except ir.SchemaNotSupported as exc:
-        raise GenerationError(f"{path}: {exc}") from exc
-
-
-def main(old_path: Path, new_path: Path) -> int:
-    changes = compare(load(old_path), load(new_path))
+def main(old_path: Path, new_path: Path, *, class_name: str | None = None) -> int:
+    changes = compare(load(old_path, class_name), load(new_path, class_name))
     for change in changes:
         print(change)
     breaking = sum(c.breaking for c in changes)

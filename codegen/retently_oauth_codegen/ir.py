@@ -1,180 +1,709 @@
-"""The generator's view of the parsed schema: what each generated class and field is, as the converter needs it.
+"""The generator's intermediate representation: a graph of schema nodes.
 
-Built from datamodel-code-generator's parse results (names and types as the models module spells them) and the
-raw schema (keywords the parser does not carry, such as `minimum` and `x-accept-date`).
+Each node carries the JSON Schema keywords of one schema object, with their literal JSON Schema meaning, read from
+the objects datamodel-code-generator parsed (`capture.py`), and its Python representation (`Py`): a generated
+class, enum or alias, or a list, dict, union or scalar. Names, fields and required-ness come from the parser's
+results; `$ref`s are resolved with the parser's own reference keys, so a ref names the model the parser made.
 """
 
 from __future__ import annotations
 
+import builtins
+import keyword
+import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from datamodel_code_generator.model.base import DataModel
 from datamodel_code_generator.model.enum import Enum as DmcgEnum
-from datamodel_code_generator.types import DataType
+from datamodel_code_generator.parser._schema_object import JsonSchemaObject
+from datamodel_code_generator.reference import location_of
 
-from .backend import AttrsField, AttrsModel, AttrsTypeAlias, is_secret
+from .backend import AttrsModel, AttrsTypeAlias
+from .capture import GenerationError, Parsed
 
-
-class SchemaNotSupported(Exception):
-    """The schema uses a construct this generator does not turn into code."""
+SCALARS = ("str", "int", "float", "bool", "none", "any", "datetime", "date", "uuid")
+BUILDING_SCALARS = ("datetime", "date", "uuid")
 
 
 @dataclass(frozen=True)
-class TypeSpec:
-    """A field's type. `kind` is one of str, int, float, bool, any, datetime, literal, enum, model, union,
-    list, dict, nullable."""
+class Py:
+    """A Python representation. kind: class, enum, alias, list, dict, union, literal, or one of SCALARS."""
 
     kind: str
     name: str = ""
-    item: TypeSpec | None = None
+    args: tuple[Py, ...] = ()
     values: tuple[Any, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    min_length: int | None = None
-    accept_date: bool = False
 
-    def describe(self) -> str:
-        """The type as `codegen diff` and error messages name it."""
-        if self.kind in ("model", "enum", "union"):
+    def annotation(self) -> str:
+        if self.kind in ("class", "enum", "alias"):
             return self.name
+        if self.kind == "list":
+            return f"list[{self.args[0].annotation()}]"
+        if self.kind == "dict":
+            return f"dict[str, {self.args[0].annotation()}]"
         if self.kind == "literal":
-            return " | ".join(repr(v) for v in self.values)
-        if self.kind == "nullable":
-            assert self.item is not None
-            return f"{self.item.describe()} | null"
-        if self.kind in ("list", "dict"):
-            assert self.item is not None
-            return f"{self.kind}[{self.item.describe()}]"
-        return self.kind
+            return "Literal[" + ", ".join(repr(v) for v in self.values) + "]"
+        if self.kind == "union":
+            parts: list[str] = []
+            for arg in self.args:
+                text = arg.annotation()
+                if text not in parts:
+                    parts.append(text)
+            if "Any" in parts:
+                return "Any"
+            if "None" in parts:  # None last, as people write it
+                parts = [p for p in parts if p != "None"] + ["None"]
+            return " | ".join(parts)
+        return {"none": "None", "any": "Any", "uuid": "UUID"}.get(self.kind, self.kind)
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+ANY = Py("any")
+
+
+@dataclass(eq=False)
+class Model:
+    name: str
+    kind: str  # class, enum, alias
+    node: Node
+    result: Any
+    description: str | None = None
+    fields: list[FieldInfo] = field(default_factory=list)
+    extra: bool = True
+    members: list[tuple[str, Any]] = field(default_factory=list)  # enum member name, value
+
+
+@dataclass(eq=False)
+class FieldInfo:
     name: str
     key: str
-    type: TypeSpec
     required: bool
-    secret: bool
-    has_default: bool
-    default: Any
-    unset_when_absent: bool
-    """Absent and null are told apart: absent is UNSET."""
+    node: Node
+    """The property schema (metadata: description, default, secrecy)."""
+    own: bool
+    """Declared in the class's own `properties` (validated there); else inherited through allOf."""
+    secret: bool = False
+    default_source: str | None = None
+    default_value: Any = None
+    nullable: bool = False
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    kind: str  # "class", "enum" or "union"
-    fields: tuple[FieldSpec, ...] = ()
-    extra: bool = False
-    members: tuple[str, ...] = ()
-    values: tuple[Any, ...] = ()
-    ref: str = ""
+_META_ONLY = {
+    "title",
+    "description",
+    "default",
+    "examples",
+    "example",
+    "$comment",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "$schema",
+    "$id",
+    "id",
+    "$anchor",
+    "definitions",
+    "$defs",
+    "contentEncoding",
+    "contentMediaType",
+}
+
+
+@dataclass(eq=False)
+class Node:
+    index: int
+    where: str
+    boolean: bool | None = None
+    ref: Node | None = None
+    ref_only: bool = False
+    types: tuple[str, ...] | None = None
+    enum: tuple[Any, ...] | None = None
+    has_const: bool = False
+    const: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    format: str | None = None
+    accept_date: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    multiple_of: float | None = None
+    prefix_items: tuple[Node, ...] = ()
+    items: Node | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+    contains: Node | None = None
+    min_contains: int | None = None
+    max_contains: int | None = None
+    properties: dict[str, Node] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    additional: Node | None = None
+    pattern_properties: tuple[tuple[str, Node], ...] = ()
+    property_names: Node | None = None
+    min_properties: int | None = None
+    max_properties: int | None = None
+    dependent_required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dependent_schemas: dict[str, Node] = field(default_factory=dict)
+    all_of: tuple[Node, ...] = ()
+    any_of: tuple[Node, ...] = ()
+    one_of: tuple[Node, ...] = ()
+    not_: Node | None = None
+    if_: Node | None = None
+    then: Node | None = None
+    else_: Node | None = None
+    discriminator: str | None = None
+    description: str | None = None
+    title: str | None = None
+    has_default: bool = False
+    default: Any = None
+    secret: bool = False
+    model: Model | None = None
+    aliases: list[Model] = field(default_factory=list)
+    own_py: Py | None = None
+    source: str = "types"
+    builder: Node | None = None
+    """For source allof/ref: the member whose structured value is the node's value."""
 
     @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.fields)
+    def fn(self) -> str:
+        if self.model is not None and self.model.kind == "class":
+            return f"_s_{self.model.name}"
+        return f"_s{self.index}"
 
     @property
-    def required_keys(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.fields if f.required)
+    def ufn(self) -> str:
+        if self.model is not None and self.model.kind == "class":
+            return f"_u_{self.model.name}"
+        return f"_u{self.index}"
+
+    def target(self) -> Node:
+        """This node, or the node a bare `$ref` leads to."""
+        node: Node = self
+        seen: set[int] = set()
+        while node.ref_only and node.ref is not None and id(node) not in seen:
+            seen.add(id(node))
+            node = node.ref
+        return node
+
+    @property
+    def py(self) -> Py:
+        """How a value of this schema is represented where it is used."""
+        node = self.target()
+        if node.model is not None:
+            if node.own_py is not None and node.own_py.kind == "union":
+                return node.own_py
+            return Py(node.model.kind, node.model.name)
+        if node.aliases:
+            return Py("alias", node.aliases[0].name)
+        assert node.own_py is not None
+        return node.own_py
+
+    def allows(self, json_type: str) -> bool:
+        return self.types is None or json_type in self.types or (json_type == "integer" and "number" in self.types)
 
 
 @dataclass
-class SchemaSpec:
-    models: dict[str, ModelSpec] = field(default_factory=dict)
+class Schema:
+    nodes: list[Node] = field(default_factory=list)
+    models: dict[str, Model] = field(default_factory=dict)
+    root: Model | None = None
+    root_node: Node | None = None
+    strict_integers: bool = False
+    refs_override_siblings: bool = False
 
 
-def _resolve(raw: dict[str, Any], ref: str) -> dict[str, Any]:
-    node: Any = raw
-    for part in ref.lstrip("#").strip("/").split("/"):
-        if part:
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-    assert isinstance(node, dict)
-    return node
+RESERVED = set(keyword.kwlist) | set(dir(builtins))
+RESERVED |= {
+    "Any",
+    "Literal",
+    "TypeAlias",
+    "Annotated",
+    "Enum",
+    "UUID",
+    "datetime",
+    "date",
+    "define",
+    "field",
+    "UNSET",
+    "Unset",
+    "DocumentError",
+    "Problem",
+    "ROOT",
+    "STRUCTURERS",
+    "UNSTRUCTURERS",
+    "make_converter",
+    "register_hooks",
+    "structure_hook",
+    "secret_repr",
+    "keys_repr",
+    "annotations",
+}
 
 
-_PRIMITIVES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "Any": "any", "datetime": "datetime"}
+def is_secret(extras: dict[str, Any]) -> bool:
+    return bool(
+        extras.get("writeOnly") or extras.get("x-secret") or extras.get("x_secret") or extras.get("airbyte_secret")
+    )
 
 
-def _type_spec(data_type: DataType, prop: dict[str, Any], names: dict[str, tuple[str, str]]) -> TypeSpec:
-    if data_type.is_optional:
-        inner = data_type.model_copy(update={"is_optional": False})
-        return TypeSpec("nullable", item=_type_spec(inner, prop, names))
-    if data_type.literals:
-        return TypeSpec("literal", values=tuple(data_type.literals))
-    if data_type.reference is not None:
-        name, kind = names[data_type.reference.path]
-        return TypeSpec(kind, name=name)
-    if data_type.is_list:
-        (item,) = data_type.data_types
-        return TypeSpec("list", item=_type_spec(item, prop.get("items", {}), names))
-    if data_type.is_dict:
-        (item,) = data_type.data_types or (DataType(type="Any"),)
-        return TypeSpec("dict", item=_type_spec(item, {}, names))
-    if data_type.type in _PRIMITIVES:
-        kind = _PRIMITIVES[data_type.type]
-        if kind == "datetime":
-            return TypeSpec(kind, accept_date=bool(prop.get("x-accept-date")))
-        return TypeSpec(
-            kind, minimum=prop.get("minimum"), maximum=prop.get("maximum"), min_length=prop.get("minLength")
+def _num(value: Any) -> float | None:
+    value = getattr(value, "value", value)  # the parser's UnionIntFloat / FloatConstraint wrappers
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+class Builder:
+    def __init__(self, parsed: Parsed, raw_root: dict[str, Any] | Any) -> None:
+        self.parsed = parsed
+        self.parser = parsed.parser
+        self.schema = Schema()
+        self.by_key: dict[str, Node] = {}
+        self.by_id: dict[int, Node] = {}
+        self.keep: list[Any] = []
+        self.captured_by_loc: dict[str, Any] = {}
+        dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
+        dialect = dialect if isinstance(dialect, str) else ""
+        self.schema.strict_integers = "draft-04" in dialect or "draft-03" in dialect
+        self.schema.refs_override_siblings = any(f"draft-0{n}" in dialect for n in range(3, 8))
+        for _reference, obj in parsed.parser.captured:
+            loc = obj.schema_location
+            if loc is not None:
+                self.captured_by_loc.setdefault(str(loc), obj)
+
+    # -- refs ----------------------------------------------------------------------------------------------------
+
+    def _ref_key(self, ref: Any, document: str) -> str:
+        edge = getattr(ref, "edge", None)
+        if edge is not None:
+            try:
+                return str(self.parser._compute_edge_key(edge).key)
+            except Exception:  # noqa: S110 (fall back to resolving the spelling below)
+                pass
+        ref = str(ref)
+        document = str(document)
+        if ref.startswith("#"):
+            return f"{document}{ref}"
+        file_part, _, fragment = ref.partition("#")
+        if "://" in file_part:
+            return str(ref if "#" in ref else ref + "#")
+        joined = str(posixpath.normpath(posixpath.join(posixpath.dirname(document), file_part)))
+        return f"{joined}#{fragment}"
+
+    def _resolve(self, ref: Any, document: Any, where: str) -> Node:
+        key = self._ref_key(ref, document)
+        if key in self.by_key:
+            return self.by_key[key]
+        obj = self.captured_by_loc.get(key)
+        if obj is None:
+            try:
+                obj = self.parser._load_ref_schema_object(key)
+            except Exception as exc:
+                raise GenerationError(f"{where}: cannot resolve $ref {str(ref)!r}: {type(exc).__name__}") from None
+        doc = key.partition("#")[0]
+        return self.node(obj, key, doc, key=key)
+
+    # -- nodes ---------------------------------------------------------------------------------------------------
+
+    def node(self, obj: Any, where: str, document: str, key: str | None = None) -> Node:
+        if isinstance(obj, dict):
+            obj = JsonSchemaObject.model_validate(obj)
+            self.keep.append(obj)
+        if isinstance(obj, bool):
+            n = Node(len(self.schema.nodes), where, boolean=obj)
+            self.schema.nodes.append(n)
+            return n
+        loc = obj.schema_location
+        if loc is not None:
+            where = str(loc)
+            document = loc.document
+            key = where
+        if key is not None and key in self.by_key:
+            return self.by_key[key]
+        if id(obj) in self.by_id:
+            return self.by_id[id(obj)]
+        self.keep.append(obj)
+        n = Node(len(self.schema.nodes), where)
+        self.schema.nodes.append(n)
+        if key is not None:
+            self.by_key[key] = n
+        self.by_id[id(obj)] = n
+        self._fill(n, obj, where, document)
+        return n
+
+    def _child(self, value: Any, where: str, document: str) -> Node:
+        return self.node(value, where, document)
+
+    def _fill(self, n: Node, obj: JsonSchemaObject, where: str, document: str) -> None:
+        extras: dict[str, Any] = dict(obj.extras or {})
+        n.description = obj.description
+        n.title = obj.title
+        n.secret = bool(obj.writeOnly) or is_secret(extras)
+        n.accept_date = bool(extras.get("x-accept-date"))
+        if "default" in obj.model_fields_set:
+            n.has_default = True
+            n.default = obj.default
+        if obj.is_boolean_schema_false:
+            n.boolean = False
+            return
+        if obj.ref is not None:
+            n.ref = self._resolve(obj.ref, document, where)
+        set_fields = {k for k in obj.model_fields_set if getattr(obj, k) not in (None, [], {})}
+        validation = (set_fields - {"ref", "extras", "description", "title", "default", "writeOnly", "readOnly"}) | (
+            set(extras) - _META_ONLY - {"x-accept-date", "x-secret", "airbyte_secret"}
         )
-    if len(data_type.data_types) == 1:
-        return _type_spec(data_type.data_types[0], prop, names)
-    raise SchemaNotSupported(f"type {data_type.type_hint!r} is not supported")
-
-
-def build(results: list[DataModel], raw: dict[str, Any]) -> SchemaSpec:
-    names: dict[str, tuple[str, str]] = {}
-    for model in results:
-        if isinstance(model, AttrsModel):
-            names[model.reference.path] = (model.class_name, "model")
-        elif isinstance(model, DmcgEnum):
-            names[model.reference.path] = (model.class_name, "enum")
-        elif isinstance(model, AttrsTypeAlias) and not model.reference.path.endswith("#"):
-            names[model.reference.path] = (model.class_name, "union")
-    spec = SchemaSpec()
-    for model in sorted(results, key=lambda m: m.class_name):
-        path = model.reference.path
-        if path not in names:
-            continue
-        node = _resolve(raw, path)
-        if isinstance(model, DmcgEnum):
-            values = tuple(node["enum"])
-            if not all(isinstance(v, str) for v in values):
-                raise SchemaNotSupported(f"{model.class_name}: only string enums are supported")
-            spec.models[model.class_name] = ModelSpec(model.class_name, "enum", values=values, ref=path)
-        elif isinstance(model, AttrsTypeAlias):
-            members = []
-            for data_type in model.fields[0].data_type.data_types:
-                if data_type.reference is None or names[data_type.reference.path][1] != "model":
-                    raise SchemaNotSupported(f"{model.class_name}: a union's members must be object schemas")
-                members.append(names[data_type.reference.path][0])
-            spec.models[model.class_name] = ModelSpec(model.class_name, "union", members=tuple(members), ref=path)
+        validation = {k for k in validation if not k.startswith(("x-", "x_", "airbyte", "order", "$"))}
+        validation -= {"examples", "example", "id", "anchor", "x_enum_varnames", "x_enum_descriptions"}
+        validation -= {"x_enum_names", "x_enum_field_as_literal", "custom_type_path", "custom_base_path"}
+        validation -= {"recursiveAnchor", "dynamicAnchor", "read_as_const", "nullable"}
+        if n.ref is not None and (not validation or self.schema.refs_override_siblings):
+            n.ref_only = True
+            return
+        if obj.type is not None:
+            types = [obj.type] if isinstance(obj.type, str) else list(obj.type)
+            n.types = tuple(dict.fromkeys(t for t in types if isinstance(t, str)))
+            if "any" in n.types:
+                n.types = None
+        if obj.nullable and n.types is not None and "null" not in n.types:
+            n.types = (*n.types, "null")
+        if "enum" in obj.model_fields_set and obj.enum is not None:
+            n.enum = tuple(obj.enum)
+        if "const" in extras:
+            n.has_const = True
+            n.const = extras["const"]
+        n.min_length, n.max_length = obj.minLength, obj.maxLength
+        n.pattern, n.format = obj.pattern, obj.format
+        if n.pattern is not None:
+            try:
+                re.compile(n.pattern)
+            except re.error as exc:
+                raise GenerationError(f"{where}/pattern: not a valid regular expression: {exc}") from None
+        n.minimum, n.maximum = _num(obj.minimum), _num(obj.maximum)
+        n.exclusive_minimum, n.exclusive_maximum = _num(obj.exclusiveMinimum), _num(obj.exclusiveMaximum)
+        n.multiple_of = _num(obj.multipleOf)
+        # arrays: draft 4-2019 `items: [...]` + additionalItems; 2020-12 prefixItems + items
+        if isinstance(obj.items, list):
+            n.prefix_items = tuple(self._child(v, f"{where}/items/{i}", document) for i, v in enumerate(obj.items))
+            if obj.additionalItems is not None:
+                n.items = self._child(obj.additionalItems, f"{where}/additionalItems", document)
         else:
-            assert isinstance(model, AttrsModel)
-            props = node.get("properties", {})
-            fields = []
-            for f in model.fields:
-                assert isinstance(f, AttrsField) and f.name is not None
-                key = f.original_name or f.name
-                if f.name == "additional_properties":
-                    raise SchemaNotSupported(f"{model.class_name}: a property may not be named additional_properties")
-                tspec = _type_spec(f.data_type, props.get(key, {}), names)
-                fields.append(
-                    FieldSpec(
-                        name=f.name,
-                        key=key,
-                        type=tspec,
-                        required=bool(f.required),
-                        secret=is_secret(f.extras),
-                        has_default=f.has_schema_default,
-                        default=f.default if f.has_schema_default else None,
-                        unset_when_absent=f.attrs_default == "UNSET",
-                    )
+            if obj.prefixItems:
+                n.prefix_items = tuple(
+                    self._child(v, f"{where}/prefixItems/{i}", document) for i, v in enumerate(obj.prefixItems)
                 )
-            spec.models[model.class_name] = ModelSpec(
-                model.class_name, "class", fields=tuple(fields), extra=model.allows_additional_properties, ref=path
-            )
-    return spec
+            if obj.items is not None:
+                n.items = self._child(obj.items, f"{where}/items", document)
+        n.min_items, n.max_items = obj.minItems, obj.maxItems
+        n.unique_items = bool(obj.uniqueItems)
+        if "contains" in extras:
+            n.contains = self._child(extras["contains"], f"{where}/contains", document)
+            n.min_contains = extras.get("minContains")
+            n.max_contains = extras.get("maxContains")
+        for name, value in (obj.properties or {}).items():
+            n.properties[name] = self._child(value, f"{where}/properties/{_escape(name)}", document)
+        n.required = tuple(dict.fromkeys(r for r in obj.required if isinstance(r, str)))
+        if obj.additionalProperties is not None:
+            n.additional = self._child(obj.additionalProperties, f"{where}/additionalProperties", document)
+        for pattern, value in (obj.patternProperties or {}).items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise GenerationError(f"{where}/patternProperties: not a valid regular expression: {exc}") from None
+            n.pattern_properties += ((pattern, self._child(value, f"{where}/patternProperties", document)),)
+        if obj.propertyNames is not None:
+            n.property_names = self._child(obj.propertyNames, f"{where}/propertyNames", document)
+        n.min_properties, n.max_properties = obj.minProperties, obj.maxProperties
+        deps: dict[str, Any] = {}
+        for kw in ("dependencies", "dependentRequired", "dependentSchemas"):
+            if isinstance(extras.get(kw), dict):
+                deps.update(extras[kw])
+        for name, dep in deps.items():
+            if isinstance(dep, list):
+                n.dependent_required[name] = tuple(str(d) for d in dep)
+            elif isinstance(dep, (dict, bool)):
+                n.dependent_schemas[name] = self._child(dep, f"{where}/dependentSchemas/{_escape(name)}", document)
+        n.all_of = tuple(self._child(v, f"{where}/allOf/{i}", document) for i, v in enumerate(obj.allOf))
+        n.any_of = tuple(self._child(v, f"{where}/anyOf/{i}", document) for i, v in enumerate(obj.anyOf))
+        n.one_of = tuple(self._child(v, f"{where}/oneOf/{i}", document) for i, v in enumerate(obj.oneOf))
+        if "not" in extras:
+            n.not_ = self._child(extras["not"], f"{where}/not", document)
+        if "if" in extras:
+            n.if_ = self._child(extras["if"], f"{where}/if", document)
+            if "then" in extras:
+                n.then = self._child(extras["then"], f"{where}/then", document)
+            if "else" in extras:
+                n.else_ = self._child(extras["else"], f"{where}/else", document)
+        disc = obj.discriminator
+        if isinstance(disc, str):
+            n.discriminator = disc
+        elif disc is not None:
+            n.discriminator = getattr(disc, "propertyName", None)
+
+    # -- models --------------------------------------------------------------------------------------------------
+
+    def build(self) -> Schema:
+        results: list[DataModel] = self.parsed.results
+        used: set[str] = set()
+        named: list[tuple[DataModel, str, Node]] = []
+        for model in results:
+            objs = self.parsed.objects.get(id(model.reference))
+            if not objs:
+                continue
+            obj = objs[0]
+            loc = location_of(model.reference) or obj.schema_location
+            where = str(loc) if loc is not None else model.reference.path
+            document = loc.document if loc is not None else where.partition("#")[0]
+            node = self.node(obj, where, document, key=where)
+            name = model.class_name
+            if name in RESERVED or name.startswith("_"):
+                name = name.lstrip("_") + "Model"
+            base = name
+            count = 1
+            while name in used:
+                count += 1
+                name = f"{base}{count}"
+            used.add(name)
+            named.append((model, name, node))
+        for model, name, node in named:
+            is_root = model.reference.path.endswith("#") or where_is_root(node.where)
+            if isinstance(model, DmcgEnum):
+                m = Model(name, "enum", node, model, description=node.description)
+                values = [v for v in (node.enum or ((node.const,) if node.has_const else ())) if v is not None]
+                dm_names = [f.name for f in model.fields]
+                if len(dm_names) != len(values) or len(set(dm_names)) != len(dm_names):
+                    dm_names = [f"V{i}" for i in range(len(values))]
+                m.members = [(_member_name(str(n)), v) for n, v in zip(dm_names, values, strict=True)]
+                if node.model is None or node.model.kind == "alias":
+                    node.model = m
+            elif isinstance(model, AttrsModel):
+                m = Model(name, "class", node, model, description=node.description)
+                node.model = m
+            elif isinstance(model, AttrsTypeAlias):
+                if is_root and _definitions_only(node):
+                    continue
+                m = Model(name, "alias", node, model, description=node.description)
+                node.aliases.append(m)
+            else:
+                continue
+            self.schema.models[name] = m
+            if is_root:
+                self.schema.root = m
+                self.schema.root_node = node
+        # an alias whose node became an enum (nullable enums) stays an alias of that enum
+        for n in self.schema.nodes:
+            n.target()
+        for m in self.schema.models.values():
+            if m.kind == "class":
+                self._fields(m)
+        for n in list(self.schema.nodes):
+            self.own_py(n, set())
+        return self.schema
+
+    def _class_props(self, node: Node, seen: set[int]) -> dict[str, Node]:
+        node = node.target()
+        if id(node) in seen:
+            return {}
+        seen.add(id(node))
+        props = dict(node.properties)
+        for member in (*node.all_of, *([node.ref] if node.ref is not None else [])):
+            for key, value in self._class_props(member, seen).items():
+                props.setdefault(key, value)
+        return props
+
+    def _all_fields(self, result: Any, seen: set[int]) -> list[Any]:
+        """The parser's fields of a model, inherited (allOf base classes) first, each JSON key once."""
+        if id(result) in seen:
+            return []
+        seen.add(id(result))
+        by_reference = {id(r.reference): r for r in self.parsed.results}
+        out: list[Any] = []
+        for base in getattr(result, "base_classes", ()):
+            ref = getattr(base, "reference", None)
+            if ref is not None and id(ref) in by_reference:
+                out += self._all_fields(by_reference[id(ref)], seen)
+        out += list(result.fields)
+        keys: dict[str, Any] = {}
+        for f in out:
+            key = f.original_name or f.name
+            if key is not None:
+                keys[key] = f
+        return list(keys.values())
+
+    def _fields(self, m: Model) -> None:
+        node = m.node
+        props = self._class_props(node, set())
+        own = node.properties
+        taken = {"additional_properties", "_defaulted"}
+        for f in self._all_fields(m.result, set()):
+            key = f.original_name or f.name
+            if key is None:
+                continue
+            pnode = own.get(key) or props.get(key)
+            if pnode is None:
+                pnode = Node(len(self.schema.nodes), f"{node.where}/properties/{_escape(key)}", boolean=True)
+                self.schema.nodes.append(pnode)
+            name = f.name
+            if name in taken or keyword.iskeyword(name) or not name.isidentifier():
+                name = f"{name}_" if name.isidentifier() else f"field_{len(m.fields)}"
+            taken.add(name)
+            info = FieldInfo(name, key, bool(f.required), pnode, own=key in own)
+            info.secret = pnode.secret or is_secret(dict(f.extras or {}))
+            m.fields.append(info)
+        m.extra = not (node.additional is not None and node.additional.boolean is False and not node.pattern_properties)
+
+    # -- python representation -----------------------------------------------------------------------------------
+
+    def own_py(self, n: Node, busy: set[int]) -> Py:
+        if n.own_py is not None:
+            return n.own_py
+        if id(n) in busy:
+            return ANY
+        busy.add(id(n))
+        py = self._compute(n, busy)
+        busy.discard(id(n))
+        n.own_py = py
+        return py
+
+    def _use(self, n: Node, busy: set[int]) -> Py:
+        t = n.target()
+        if t.model is not None:
+            own = self.own_py(t, busy) if id(t) not in busy else None
+            if own is not None and own.kind == "union":
+                return own
+            return Py(t.model.kind, t.model.name)
+        if t.aliases:
+            self.own_py(t, busy)
+            return Py("alias", t.aliases[0].name)
+        return self.own_py(t, busy)
+
+    def _compute(self, n: Node, busy: set[int]) -> Py:
+        if n.boolean is not None:
+            return ANY
+        if n.ref_only and n.ref is not None:
+            n.source = "ref"
+            n.builder = n.ref
+            return self._use(n.ref, busy)
+        if n.model is not None and n.model.kind == "class":
+            n.source = "class"
+            py = Py("class", n.model.name)
+            if n.types is not None and "null" in n.types:
+                return Py("union", args=(py, Py("none")))
+            return py
+        if n.model is not None and n.model.kind == "enum":
+            n.source = "enum"
+            py = Py("enum", n.model.name)
+            values = n.enum if n.enum is not None else ((n.const,) if n.has_const else ())
+            if None in values:
+                return Py("union", args=(py, Py("none")))
+            return py
+        members = n.one_of or n.any_of
+        if members:
+            pys = [self._use(m, busy) for m in members]
+            if any(p.kind != "any" for p in pys):
+                n.source = "union"
+                return _union(pys)
+        for member in n.all_of:
+            p = self._use(member, busy)
+            if p.kind != "any":
+                n.source = "allof"
+                n.builder = member
+                return p
+        if n.ref is not None:
+            n.source = "ref"
+            n.builder = n.ref
+            return self._use(n.ref, busy)
+        n.source = "types"
+        if n.types is None:
+            if n.has_const:
+                return _literal((n.const,))
+            if n.enum is not None:
+                return _literal(n.enum)
+            return ANY
+        if n.has_const:
+            return _literal((n.const,))
+        if n.enum is not None:
+            return _literal(n.enum)
+        out: list[Py] = []
+        for t in n.types:
+            if t == "string":
+                fmt = {"date-time": "datetime", "date": "date", "uuid": "uuid"}.get(n.format or "", "str")
+                out.append(Py(fmt))
+            elif t == "integer":
+                out.append(Py("int"))
+            elif t == "number":
+                out.append(Py("float"))
+            elif t == "boolean":
+                out.append(Py("bool"))
+            elif t == "null":
+                out.append(Py("none"))
+            elif t == "array":
+                item = self._use(n.items, busy) if n.items is not None and not n.prefix_items else ANY
+                out.append(Py("list", args=(item,)))
+            elif t == "object":
+                value = ANY
+                if n.additional is not None and not n.properties and not n.pattern_properties:
+                    value = self._use(n.additional, busy)
+                out.append(Py("dict", args=(value,)))
+            else:
+                out.append(ANY)
+        return out[0] if len(out) == 1 else _union(out)
+
+
+def _union(pys: list[Py]) -> Py:
+    flat: list[Py] = []
+    for p in pys:
+        for q in p.args if p.kind == "union" else (p,):
+            if q not in flat:
+                flat.append(q)
+    if any(p.kind == "any" for p in flat):
+        return ANY
+    return flat[0] if len(flat) == 1 else Py("union", args=tuple(flat))
+
+
+def _literal(values: tuple[Any, ...]) -> Py:
+    if values and all(type(v) in (str, int, bool) for v in values):
+        return Py("literal", values=tuple(dict.fromkeys(values)))
+    if values and all(v is None for v in values):
+        return Py("none")
+    return ANY
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _member_name(name: str) -> str:
+    name = re.sub(r"\W", "_", name)
+    if not name or name[0].isdigit():
+        name = "V_" + name
+    if keyword.iskeyword(name) or name.startswith("_") or name in ("name", "value", "mro"):
+        name = name.lstrip("_") + "_" if name.lstrip("_") else "V"
+    return name
+
+
+def where_is_root(where: str) -> bool:
+    return where.endswith("#") or where.endswith("#/")
+
+
+def _definitions_only(node: Node) -> bool:
+    return (
+        node.types is None
+        and node.boolean is None
+        and node.ref is None
+        and not node.properties
+        and not node.all_of
+        and not node.any_of
+        and not node.one_of
+        and node.enum is None
+        and not node.has_const
+        and node.not_ is None
+        and node.if_ is None
+    )
+
+
+def build(parsed: Parsed, raw_root: Any) -> Schema:
+    return Builder(parsed, raw_root).build()

@@ -3,10 +3,15 @@ document errors with JSON paths, and the value checks the generated hooks call."
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import ipaddress
+import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any, Final
+from uuid import UUID
 
 __all__ = [
     "UNSET",
@@ -120,27 +125,107 @@ def wrong(path: str, expected: str, value: object) -> Problem:
 
 
 _FRACTION = re.compile(r"\.(\d+)")
+_DATE_TIME = re.compile(
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$",
+    re.ASCII,
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$", re.ASCII)
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+
+
+class DateTimeText(datetime):
+    """A date-time that remembers the text it was read from, so that it is written back unchanged."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+class UUIDText(UUID):
+    """A UUID that remembers the text it was read from."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+def is_date(text: str) -> bool:
+    if _DATE.match(text) is None:
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_date_time(text: str) -> bool:
+    if _DATE_TIME.match(text) is None:
+        return False
+    return is_date(text[:10])
+
+
+def is_time(text: str) -> bool:
+    return _TIME.match(text) is not None
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return len(text) == 36 and all(text[i] == "-" for i in (8, 13, 18, 23))
+
+
+def is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_ipv6(text: str) -> bool:
+    try:
+        address = ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return not getattr(address, "scope_id", "")
+
+
+FORMATS: Final[dict[str, Callable[[str], bool]]] = {
+    "email": lambda text: "@" in text,
+    "uri": lambda text: _URI.match(text) is not None,
+    "ipv4": is_ipv4,
+    "ipv6": is_ipv6,
+    "date-time": is_date_time,
+    "date": is_date,
+    "time": is_time,
+    "uuid": is_uuid,
+}
+"""The formats checked, each as `jsonschema`'s FormatChecker reads it."""
 
 
 def structure_datetime(value: object, path: str, problems: list[Problem], accept_date: bool) -> Any:
-    """An RFC 3339 date-time (a bare date too where the schema says so)."""
+    """An RFC 3339 date-time (a bare date too where the schema says so); it remembers its text."""
     if type(value) is not str:
         problems.append(wrong(path, "a date-time string", value))
         return INVALID
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        if accept_date and len(text) == 10:
-            day = date.fromisoformat(text)
+        if accept_date and len(value) == 10:
+            day = date.fromisoformat(value)
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        if len(text) < 11 or text[10] not in "Tt ":
-            raise ValueError(text)
+        if not is_date_time(value):
+            raise ValueError(value)
+        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        text = text[:10] + "T" + text[11:]
         fraction = _FRACTION.match(text, 19)
         if fraction is not None:  # any number of digits, as RFC 3339 allows; Python 3.10 takes only 3 or 6
             digits = (fraction.group(1) + "00000")[:6]
             text = text[: fraction.start(1)] + digits + text[fraction.end(1) :]
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:  # RFC 3339 requires an offset; a local time would be read differently per host
-            raise ValueError(text)
+        if text[17:19] == "60":  # a leap second reads as the last second of the minute
+            text = text[:17] + "59" + text[19:]
+        moment = DateTimeText.fromisoformat(text)
+        moment.text = value
         return moment
     except ValueError:
         expected = "an RFC 3339 date-time or date" if accept_date else "an RFC 3339 date-time"
@@ -149,6 +234,91 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
 
 
 def unstructure_datetime(value: datetime) -> str:
-    """RFC 3339 text; UTC is written with `Z`."""
+    """The text a date-time was read from; else RFC 3339 text, UTC written with `Z`."""
+    text = getattr(value, "text", None)
+    if text is not None:
+        return text  # type: ignore[no-any-return]
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def structure_date(value: str, path: str, problems: list[Problem]) -> Any:
+    if is_date(value):
+        return date.fromisoformat(value)
+    problems.append(Problem(path, "expected a valid date"))
+    return INVALID
+
+
+def structure_uuid(value: str, path: str, problems: list[Problem]) -> Any:
+    if is_uuid(value):
+        result = UUIDText(value)
+        object.__setattr__(result, "text", value)
+        return result
+    problems.append(Problem(path, "expected a valid uuid"))
+    return INVALID
+
+
+def unstructure_uuid(value: UUID) -> str:
+    text = getattr(value, "text", None)
+    return str(value) if text is None else text
+
+
+def json_equal(a: object, b: object) -> bool:
+    """Equality as JSON Schema reads it: 1 == 1.0, true != 1, deep for arrays and objects."""
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if type(a) is list and type(b) is list:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) is dict and type(b) is dict:
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if type(a) in (int, float) and type(b) in (int, float):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def json_in(value: object, options: list[Any]) -> bool:
+    return any(json_equal(value, option) for option in options)
+
+
+def unique(items: list[Any]) -> bool:
+    return all(not json_equal(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items)))
+
+
+def multiple_of(value: float, divisor: float) -> bool:
+    if isinstance(divisor, float) or isinstance(value, float):
+        try:
+            quotient = value / divisor
+            return math.isfinite(quotient) and int(quotient) == quotient
+        except (OverflowError, ZeroDivisionError):
+            return False
+    return value % divisor == 0
+
+
+def structure_any(value: Any, path: str, problems: list[Problem]) -> Any:
+    """The schema `true`: every value."""
+    return value
+
+
+def structure_never(value: Any, path: str, problems: list[Problem]) -> Any:
+    """The schema `false`: no value."""
+    problems.append(Problem(path, "no value is allowed here"))
+    return INVALID
+
+
+def enum_member(table: dict[Any, Any], cls: Any, value: Any) -> Any:
+    """The member of an enum class whose value equals `value` as JSON does."""
+    try:
+        member = table.get((type(value) is bool, value))
+    except TypeError:  # an array or object value
+        member = None
+    if member is None:
+        member = next((m for m in cls if json_equal(m.value, value)), None)
+    return member
+
+
+def enum_table(cls: Any) -> dict[Any, Any]:
+    table: dict[Any, Any] = {}
+    for member in cls:
+        with contextlib.suppress(TypeError):  # an array or object value
+            table.setdefault((type(member.value) is bool, member.value), member)
+    return table

@@ -1,0 +1,97 @@
+"""Runs datamodel-code-generator's JSON Schema parser with our attrs back end and records, as the parser creates each
+model, enum and alias, the parsed schema object (`JsonSchemaObject`) it came from.
+
+The parser has one extension point every model passes through: `_record_schema_object(reference, obj)`. A subclass
+overrides it to keep `(reference, obj)`; references keep their identity when the parser renames them, so after the
+parse each result model finds its schema object by `id(model.reference)`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from datamodel_code_generator.enums import DataModelType
+from datamodel_code_generator.format import DatetimeClassType, PythonVersion
+from datamodel_code_generator.model import get_data_model_types
+from datamodel_code_generator.parser.jsonschema import JsonSchemaParser
+
+from .backend import AttrsField, AttrsModel, AttrsTypeAlias
+
+DMCG_VERSION = "0.89.0"
+"""The one datamodel-code-generator release this generator is written against (pinned in pyproject.toml)."""
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class GenerationError(Exception):
+    """The generator cannot produce output; the message is one line and names the JSON pointer at fault."""
+
+
+class CapturingParser(JsonSchemaParser):
+    """The JSON Schema parser, remembering which schema object each model is built from."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.captured: list[tuple[Any, Any]] = []
+
+    def _record_schema_object(self, reference: Any, obj: Any) -> None:
+        self.captured.append((reference, obj))
+        super()._record_schema_object(reference, obj)
+
+
+@dataclass
+class Parsed:
+    parser: CapturingParser
+    results: list[Any]
+    objects: dict[int, list[Any]] = field(default_factory=dict)
+    """id(reference) -> the schema objects recorded for it (first is the one the model is built from)."""
+
+
+def parse(schema_path: Path, class_name: str | None = None) -> Parsed:
+    installed = version("datamodel-code-generator")
+    if installed != DMCG_VERSION:
+        raise GenerationError(
+            f"datamodel-code-generator {installed} is installed, but generated code is pinned to {DMCG_VERSION}"
+        )
+    schema_path = schema_path.resolve()
+    base_types = get_data_model_types(DataModelType.DataclassesDataclass, PythonVersion.PY_310)
+    options: dict[str, Any] = {}
+    if class_name:
+        options["class_name"] = class_name
+    parser = CapturingParser(
+        schema_path,
+        base_path=schema_path.parent,
+        data_model_type=AttrsModel,
+        data_model_root_type=AttrsTypeAlias,
+        data_model_field_type=AttrsField,
+        data_type_manager_type=base_types.data_type_manager,
+        custom_template_dir=TEMPLATES,
+        target_python_version=PythonVersion.PY_310,
+        target_datetime_class=DatetimeClassType.Datetime,
+        use_standard_collections=True,
+        use_union_operator=True,
+        use_schema_description=True,
+        use_double_quotes=True,
+        field_include_all_keys=True,
+        field_constraints=True,
+        keep_model_order=True,
+        formatters=[],
+        **options,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parser.parse()
+        except GenerationError:
+            raise
+        except Exception as exc:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise GenerationError(f"{schema_path.name}#: datamodel-code-generator cannot parse it: {message}") from None
+    parsed = Parsed(parser, list(parser.results))
+    for reference, obj in parser.captured:
+        parsed.objects.setdefault(id(reference), []).append(obj)
+    return parsed
