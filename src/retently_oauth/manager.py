@@ -4,6 +4,10 @@ The cached path reads one attribute and the clock: no lock, no I/O. When a refre
 and the others wait for its outcome; the leader holds the store's lock (a file lock for `FileStore`), so other
 processes sharing the store wait too, then find the new token in the store instead of spending the refresh token
 again. The new token, rotated refresh token included, is saved before any caller sees it.
+
+Bounds: threads waiting for another thread's refresh wait at most the transport's `total_timeout`, then raise
+`TransportError`; one manager refreshes successfully at most once per `MIN_REFRESH_INTERVAL` (one second), whatever
+`expires_in` a server grants (0 included) or however far the clock is off.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 import attrs
+from retently_oauth_models._runtime import secret_repr
 
 from .endpoints import HUBSPOT, RETENTLY, Endpoints
-from .exceptions import ArgumentError, InvalidGrant, ReauthorizationRequired
+from .exceptions import ArgumentError, InvalidGrant, ReauthorizationRequired, TransportError
 from .flows import OAuthClient
 from .models import (
     OAuth,
@@ -35,7 +40,9 @@ from .transport import Transport
 log = logging.getLogger("retently_oauth.manager")
 
 RefreshHook = Callable[[Token], None]
-"""Called with each new token after it is saved, in the refreshing thread; its errors are logged, not raised."""
+"""Called with each new token after it is saved, in the refreshing thread once the threads that waited for the
+token have it; its errors are logged, not raised. It may read the manager (`access_token()`...) but not refresh
+it: a refresh asked for from inside the hook raises `ArgumentError` (logged like any error of the hook)."""
 
 OAuthCredentials = (
     SourceRetently
@@ -47,6 +54,10 @@ OAuthCredentials = (
 """The credentials documents a manager can be built from."""
 
 DEFAULT_LEEWAY = 60.0
+DEFAULT_WAIT = 60.0
+"""How long a thread waits for another thread's refresh when the transport's config names no `total_timeout`."""
+MIN_REFRESH_INTERVAL = 1.0
+"""Seconds between the starts of two refreshes by one manager, at least; a new token is used for that long."""
 
 _clock = time.time
 
@@ -56,8 +67,8 @@ class _Current:
     """The token in use and when to stop using it: what the cached path reads, replaced whole, never mutated."""
 
     token: Token
-    access_token: str
-    authorization: str
+    access_token: str = attrs.field(repr=secret_repr)
+    authorization: str = attrs.field(repr=secret_repr)
     refresh_at: float
     """Epoch seconds: expiry minus the leeway (capped at half the lifetime); +inf when the expiry is unknown."""
 
@@ -72,10 +83,14 @@ class _Flight:
         self.token: Token | None = None
         self.error: BaseException | None = None
 
-    def wait(self) -> Token | None:
+    def wait(self, timeout: float) -> Token | None:
         """The leader's token, or its error raised here too; None when the leader was interrupted
-        (KeyboardInterrupt, SystemExit): that is the leader's thread's business, so this caller tries itself."""
-        self.done.wait()
+        (KeyboardInterrupt, SystemExit): that is the leader's thread's business, so this caller tries itself.
+        TransportError when the leader takes longer than `timeout` seconds."""
+        if not self.done.wait(None if timeout == float("inf") else timeout):
+            raise TransportError(
+                f"waited {timeout:g} s for another thread's token refresh (the total timeout): giving up"
+            )
         if isinstance(self.error, Exception):
             raise self.error
         return self.token
@@ -94,6 +109,11 @@ class TokenManager:
     `refresh_token` (or `token`, whose refresh token counts) is where to start when the store is empty, as with
     credentials read from a config document; once anything is saved, the store wins, so a rotated refresh token in
     the store is never overridden by a stale one from the config.
+
+    Threads that find a refresh running wait for it at most the transport's `total_timeout` (then
+    `TransportError`). A manager refreshes at most once per second (`MIN_REFRESH_INTERVAL`): a token it has just
+    obtained is used for at least a second whatever its `expires_in` says (0, 1, or already past on a clock that
+    runs ahead), and a forced refresh within a second of the last one waits for the rest of that second.
     """
 
     def __init__(
@@ -125,6 +145,11 @@ class TokenManager:
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
         self._unsaved: Token | None = None
+        self._last_refresh = -float("inf")
+        """`time.monotonic()` when the last successful refresh request started."""
+        self._in_hook = threading.local()
+        config = client.transport.config
+        self._wait_limit = float(getattr(config, "total_timeout", DEFAULT_WAIT))
 
     def __repr__(self) -> str:
         return f"TokenManager(client_id={self.client.client_id!r}, store={self.store!r}, leeway={self.leeway:g})"
@@ -256,6 +281,8 @@ class TokenManager:
 
     def _renew(self, *, stale: str | _Always | None) -> Token:
         """Single flight: the first caller refreshes, callers arriving meanwhile wait for its outcome."""
+        if getattr(self._in_hook, "active", False):
+            raise ArgumentError("the on_refresh hook asked its own manager for a refresh: it may only read it")
         while True:
             with self._lock:
                 current = self._current
@@ -265,21 +292,23 @@ class TokenManager:
                 if flight is None:
                     flight = self._flight = _Flight()
                     break
-            token = flight.wait()
+            token = flight.wait(self._wait_limit)
             if token is not None:
                 return token
         try:
-            token = self._renew_under_store_lock(stale)
+            token, refreshed = self._renew_under_store_lock(stale)
         except BaseException as exc:
             flight.error = exc
             raise
         else:
             flight.token = token
-            return token
         finally:
             with self._lock:
                 self._flight = None
             flight.done.set()
+        if refreshed:  # outside the flight: the waiters have their token, and a hook cannot wait on itself
+            self._notify(token)
+        return token
 
     def _usable(self, current: _Current, stale: str | _Always | None) -> bool:
         """Not due, and not the token a refresh was asked to replace."""
@@ -287,21 +316,22 @@ class TokenManager:
             return False
         return _clock() < current.refresh_at
 
-    def _renew_under_store_lock(self, stale: str | _Always | None) -> Token:
+    def _renew_under_store_lock(self, stale: str | _Always | None) -> tuple[Token, bool]:
+        """The token to use, and whether it comes from a refresh made here (the hook's business)."""
         with self.store.locked():
             if self._unsaved is not None:  # a refreshed token whose save failed: save it before anything else
                 self.store.save(self._stored(self._unsaved))
                 unsaved, self._unsaved = self._unsaved, None
                 self._install(unsaved)
                 if self._usable(self._snapshot(unsaved), stale):
-                    return unsaved
+                    return unsaved, False
             stored = self.store.load()
             if stored is not None:
                 self._check_same_client(stored)
                 token = Token.from_stored(stored)
                 if self._usable(self._snapshot(token), stale):  # another process refreshed already
                     self._install(token)
-                    return token
+                    return token, False
                 refresh_token = stored.refresh_token
             elif self._seed_refresh_token is not None:
                 refresh_token = self._seed_refresh_token
@@ -310,20 +340,20 @@ class TokenManager:
             new = self._refresh_with(refresh_token, stale)
             if new is None:  # the reloaded store had a usable token
                 assert self._current is not None
-                return self._current.token
+                return self._current.token, False
             try:
                 self.store.save(self._stored(new))
             except BaseException:
                 self._unsaved = new  # kept in memory only, so a rotated refresh token survives for the next try
                 raise
-        self._install(new)
-        self._notify(new)
-        return new
+        self._install(new, fresh=True)
+        return new, True
 
     def _refresh_with(self, refresh_token: str, stale: str | _Always | None) -> Token | None:
         """The refreshed token; on invalid_grant, reloads the store once in case another holder rotated it."""
+        self._pace()
         try:
-            return self.client.refresh(refresh_token)
+            return self._timed_refresh(refresh_token)
         except InvalidGrant as exc:
             reloaded = self.store.load()
             if reloaded is None or reloaded.refresh_token == refresh_token:
@@ -336,7 +366,7 @@ class TokenManager:
             self._install(token)
             return None
         try:
-            return self.client.refresh(reloaded.refresh_token)
+            return self._timed_refresh(reloaded.refresh_token)
         except InvalidGrant as exc:
             raise ReauthorizationRequired(
                 f"the stored refresh token was rejected too ({exc.error}): the user must log in again"
@@ -344,13 +374,31 @@ class TokenManager:
 
     # helpers ----------------------------------------------------------------------------------------------------
 
-    def _snapshot(self, token: Token) -> _Current:
+    def _pace(self) -> None:
+        """Waits until `MIN_REFRESH_INTERVAL` has passed since the last successful refresh started (at most that
+        long). A failed refresh does not count: the next call may retry at once, as the failure may have been a
+        request the server never processed."""
+        wait = self._last_refresh + MIN_REFRESH_INTERVAL - time.monotonic()
+        if wait > 0:
+            time.sleep(min(wait, MIN_REFRESH_INTERVAL))
+
+    def _timed_refresh(self, refresh_token: str) -> Token:
+        started = time.monotonic()
+        token = self.client.refresh(refresh_token)
+        self._last_refresh = started
+        return token
+
+    def _snapshot(self, token: Token, *, fresh: bool = False) -> _Current:
+        """What the cached path reads for `token`; a `fresh` one (just refreshed here) is used for at least
+        `MIN_REFRESH_INTERVAL`, so `expires_in: 0` or a clock running ahead cannot cause a refresh per call."""
         if token.expires_at is None:
             refresh_at = float("inf")
         else:
             lifetime = token.lifetime
             leeway = self.leeway if lifetime is None or lifetime <= 0 else min(self.leeway, lifetime / 2)
             refresh_at = _timestamp(token.expires_at) - leeway
+            if fresh:
+                refresh_at = max(refresh_at, _clock() + MIN_REFRESH_INTERVAL)
         return _Current(
             token=token,
             access_token=token.access_token,
@@ -358,8 +406,8 @@ class TokenManager:
             refresh_at=refresh_at,
         )
 
-    def _install(self, token: Token) -> None:
-        self._current = self._snapshot(token)
+    def _install(self, token: Token, *, fresh: bool = False) -> None:
+        self._current = self._snapshot(token, fresh=fresh)
 
     def _stored(self, token: Token) -> StoredCredentials:
         client = self.client
@@ -378,10 +426,13 @@ class TokenManager:
     def _notify(self, token: Token) -> None:
         if self.on_refresh is None:
             return
+        self._in_hook.active = True
         try:
             self.on_refresh(token)
         except Exception:
             log.exception("on_refresh hook failed (the new token is saved and in use)")
+        finally:
+            self._in_hook.active = False
 
 
 def _timestamp(moment: datetime) -> float:
