@@ -7,8 +7,9 @@ from typing import Any, TypeVar, overload
 
 from cattrs.preconf.json import JsonConverter
 from retently_oauth_models import STRUCTURERS, Problem, make_converter
+from retently_oauth_models import DocumentError as _GeneratedDocumentError
 
-from .exceptions import ArgumentError, DocumentError
+from .exceptions import ArgumentError, DocumentError, RetentlyOAuthError
 
 T = TypeVar("T")
 
@@ -33,9 +34,27 @@ def structure(data: Any, cls: type[T]) -> T: ...
 @overload
 def structure(data: Any, cls: Any) -> Any: ...
 def structure(data: Any, cls: Any) -> Any:
-    """A document class (or the credentials union) from JSON-like data: dicts, lists, str, int, float, bool, None."""
+    """A document class (or the credentials union) from JSON-like data: dicts, lists, str, int, float, bool, None.
+
+    Any input gives a document or a DocumentError: a failure the converter did not describe (data nested past the
+    recursion limit, a value no hook expected) is reported at `$` by its kind, never as a bare ValueError.
+    """
     _check_document_type(cls)
-    return converter.structure(data, cls)
+    return _structure(data, cls)
+
+
+def _structure(data: Any, cls: Any) -> Any:
+    try:
+        return converter.structure(data, cls)
+    except RetentlyOAuthError:
+        raise
+    except _GeneratedDocumentError as exc:  # the generated layer's own type: the same problems, as ours
+        raise DocumentError(STRUCTURERS[cls][0], exc.problems) from None
+    except RecursionError:
+        raise DocumentError(STRUCTURERS[cls][0], [Problem("$", "nested too deeply")]) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        problem = Problem("$", f"cannot be read ({type(exc).__name__})")
+        raise DocumentError(STRUCTURERS[cls][0], [problem]) from None
 
 
 def unstructure(obj: Any) -> Any:
@@ -63,7 +82,10 @@ def loads(text: str | bytes | bytearray, cls: Any) -> Any:
         raise DocumentError(name, [Problem("$", f"not valid JSON ({reason} at {where})")]) from None
     except RecursionError:
         raise DocumentError(STRUCTURERS[cls][0], [Problem("$", "JSON nested too deeply")]) from None
-    return converter.structure(data, cls)
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits (4300 by default)
+        name = STRUCTURERS[cls][0]
+        raise DocumentError(name, [Problem("$", "not valid JSON (a number with too many digits)")]) from None
+    return _structure(data, cls)
 
 
 def dumps(obj: Any) -> str:

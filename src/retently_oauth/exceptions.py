@@ -19,12 +19,14 @@ __all__ = [
     "InvalidGrant",
     "InvalidRequest",
     "InvalidScope",
+    "NoRefreshToken",
     "OAuthError",
     "Problem",
     "ReauthorizationRequired",
     "ResponseFormatError",
     "RetentlyOAuthError",
     "StateMismatch",
+    "StoreError",
     "TransportError",
     "UnauthorizedClient",
     "UnsupportedGrantType",
@@ -129,3 +131,12 @@ class StateMismatch(CallbackError):
 
 class ReauthorizationRequired(RetentlyOAuthError):
     """The stored refresh token no longer works: the user must log in again."""
+
+
+class NoRefreshToken(RetentlyOAuthError):
+    """The server granted an access token without a refresh token: it works until it expires, then the user must
+    log in again. Raised where a refreshable token is needed (such as `Token.to_stored`)."""
+
+
+class StoreError(RetentlyOAuthError):
+    """The store cannot be read or written (permissions, a corrupt document, a full disk, a planted link)."""

@@ -9,7 +9,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 import attrs
@@ -18,15 +18,17 @@ from retently_oauth_models._runtime import secret_repr
 from . import documents
 from .endpoints import RETENTLY, Endpoints
 from .exceptions import (
+    OAUTH_ERRORS,
     ArgumentError,
     AuthorizationDenied,
     CallbackError,
     DocumentError,
+    OAuthError,
     ResponseFormatError,
     StateMismatch,
-    oauth_error,
 )
 from .models import (
+    UNSET,
     AuthorizationCallback,
     AuthorizationCodeTokenRequest,
     AuthorizationRequest,
@@ -35,12 +37,27 @@ from .models import (
     RefreshTokenRequest,
     TokenResponse,
 )
+from .redaction import Redactor, mask_tokenlike, printable, secrets_in
 from .tokens import Token, utcnow
 from .transport import Response, Transport, excerpt
 
 log = logging.getLogger("retently_oauth.flows")
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=utf-8"
+
+FORM_SECRETS = frozenset({"client_secret", "code", "code_verifier", "refresh_token"})
+"""Fields of a token request that are secret: masked from any server text an error repeats."""
+
+CALLBACK_PARAMETERS = frozenset({"code", "state", "error", "error_description", "error_uri", "iss"})
+"""Authorization response parameters; each may appear at most once (RFC 6749 §3.1)."""
+
+MAX_CALLBACK_URL = 16384
+
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+"""Visible ASCII: what an access token may hold to go in an Authorization header unaltered."""
+
+_REDACT_WINDOW = 16384
+"""Bytes of a response searched for secrets before an excerpt of its first few hundred is shown."""
 
 _FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
@@ -136,35 +153,65 @@ class OAuthClient:
     def parse_callback(self, url: str, *, expected_state: str) -> str:
         """The code from the redirect URL, after checking `state` in constant time.
 
-        Raises AuthorizationDenied for an `error` redirect, StateMismatch for a missing or different state, and
-        CallbackError for a redirect with neither code nor error.
+        The state is checked first, on error redirects too: a redirect without our state is a StateMismatch
+        whatever else it carries, so a forged `?error=...` never reaches the user as our provider's words. Then
+        AuthorizationDenied for an `error` redirect (its text made printable, secrets masked), and CallbackError
+        for a redirect with neither code nor error, a parameter repeated (RFC 6749 §3.1), or text that is not
+        valid Unicode.
         """
         if not isinstance(url, str):
             raise ArgumentError(f"callback URL must be a string, got {type(url).__name__}")
         if not isinstance(expected_state, str) or not expected_state:
             raise ArgumentError("expected_state must be the non-empty state sent in the authorization URL")
+        if not _is_text(expected_state):
+            raise CallbackError("expected_state is not valid text (it holds a lone surrogate)")
+        if not _is_text(url):
+            raise CallbackError("the callback URL is not valid text (it holds a lone surrogate)")
+        if len(url) > MAX_CALLBACK_URL:
+            raise CallbackError(f"the callback URL is longer than {MAX_CALLBACK_URL} characters")
         try:
             query = urlsplit(url).query
+            pairs = parse_qsl(query, keep_blank_values=True)
         except ValueError:
             raise CallbackError("the callback URL is malformed") from None
         params: dict[str, str] = {}
-        for key, value in parse_qsl(query, keep_blank_values=True):
+        repeated: set[str] = set()
+        for key, value in pairs:
+            if key in params and key in CALLBACK_PARAMETERS:
+                repeated.add(key)
             params.setdefault(key, value)
-        callback = documents.structure(params, AuthorizationCallback)
-        if callback.error is not None:
-            raise AuthorizationDenied(callback.error, callback.error_description)
-        if callback.state is None:
+        if repeated:
+            names = ", ".join(sorted(repeated))
+            raise CallbackError(f"the callback carries {names} more than once (RFC 6749 §3.1 forbids it): refused")
+        state = params.get("state")
+        if state is None:
             raise StateMismatch("the callback carries no state: refusing it (possible CSRF)")
-        if not hmac.compare_digest(callback.state.encode(), expected_state.encode()):
+        if not hmac.compare_digest(state.encode("utf-8"), expected_state.encode("utf-8")):
             raise StateMismatch("the callback's state does not match the one sent (possible CSRF)")
+        try:
+            callback = documents.structure(params, AuthorizationCallback)
+        except DocumentError:
+            raise CallbackError("the callback's parameters are not the documented ones") from None
+        if callback.error is not None:
+            redact = Redactor([self._client_secret, params.get("code"), *secrets_in(query)])
+            description = callback.error_description
+            raise AuthorizationDenied(
+                printable(redact(callback.error), 100),
+                None if description is None else printable(mask_tokenlike(redact(description)), 500),
+            )
         if not callback.code:
             raise CallbackError("the callback carries neither a code nor an error")
         return callback.code
 
     # steps 3 and 4 --------------------------------------------------------------------------------------------
 
-    def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:
-        """Exchanges an authorization code for tokens (grant_type=authorization_code)."""
+    def exchange_code(self, code: str, *, code_verifier: str | None = None, redact: Iterable[str] = ()) -> Token:
+        """Exchanges an authorization code for tokens (grant_type=authorization_code).
+
+        A response without a refresh token gives a Token whose `refresh_token` is None: the access token works
+        until it expires (`Token.refreshable` is False, and `Token.to_stored` raises NoRefreshToken). `redact`:
+        more secrets the caller holds, kept out of error text as the ones sent are.
+        """
         if not isinstance(code, str) or not code:
             raise ArgumentError("code must be a non-empty string")
         form = AuthorizationCodeTokenRequest(
@@ -174,10 +221,12 @@ class OAuthClient:
             code=code,
             code_verifier=code_verifier,
         )
-        return self._token_request(documents.unstructure(form), previous_refresh_token=None)
+        return self._token_request(documents.unstructure(form), previous_refresh_token=None, redact=redact)
 
-    def refresh(self, refresh_token: str) -> Token:
-        """A new access token from a refresh token; keeps `refresh_token` when the response names none."""
+    def refresh(self, refresh_token: str, *, redact: Iterable[str] = ()) -> Token:
+        """A new access token from a refresh token; keeps `refresh_token` when the response names none (or an
+        empty one). `redact`: more secrets the caller holds (such as the current access token), kept out of error
+        text as the ones sent are."""
         if not isinstance(refresh_token, str) or not refresh_token:
             raise ArgumentError("refresh_token must be a non-empty string")
         form = RefreshTokenRequest(
@@ -186,14 +235,16 @@ class OAuthClient:
             redirect_uri=self.redirect_uri,
             refresh_token=refresh_token,
         )
-        return self._token_request(documents.unstructure(form), previous_refresh_token=refresh_token)
+        return self._token_request(documents.unstructure(form), previous_refresh_token=refresh_token, redact=redact)
 
     def _require_redirect_uri(self, what: str) -> str:
         if self.redirect_uri is None:
             raise ArgumentError(f"{what} needs the client's redirect_uri")
         return self.redirect_uri
 
-    def _token_request(self, form: dict[str, str], *, previous_refresh_token: str | None) -> Token:
+    def _token_request(
+        self, form: dict[str, str], *, previous_refresh_token: str | None, redact: Iterable[str]
+    ) -> Token:
         requested_at = utcnow()
         response = self.transport.request(
             "POST",
@@ -201,39 +252,101 @@ class OAuthClient:
             headers={"Content-Type": FORM_CONTENT_TYPE},
             body=form_encode(form),
         )
-        token_response = parse_token_response(response)
+        sent = [value for name, value in form.items() if name in FORM_SECRETS]
+        token_response = parse_token_response(response, secrets=(self._client_secret, *sent, *redact))
         log.debug("token endpoint granted a token (grant_type=%s)", form.get("grant_type"))
         return Token.from_response(
             token_response, requested_at=requested_at, previous_refresh_token=previous_refresh_token
         )
 
 
-def parse_token_response(response: Response) -> TokenResponse:
-    """The token response of a 200, the declared OAuth error of a 4xx, else ResponseFormatError."""
+def parse_token_response(response: Response, *, secrets: Iterable[str | None] = ()) -> TokenResponse:
+    """The token response of a 200, the declared OAuth error of a 4xx, else ResponseFormatError.
+
+    A 200 must carry a non-empty `access_token` a header can hold, a non-negative integer `expires_in` (if any;
+    over ten years is cut to ten years by `Token`), and a `token_type` of Bearer in any case (or none). Every bit
+    of server text an error repeats (OAuth `error` and `error_description`, excerpts, document paths) has
+    `secrets` masked in every encoding, and so has any token the response itself carries.
+    """
+    status = response.status
+    body = response.body
     try:
-        data = json.loads(response.body) if response.body else None
-    except (ValueError, RecursionError):
-        data = None
-        if response.status == 200:
+        data = json.loads(body) if body else None
+        malformed = False
+    except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, an integer over 4300 digits, deep nesting
+        data, malformed = None, True
+    if status == 200:
+        if malformed:
             raise ResponseFormatError(
-                "token endpoint answered with malformed JSON", status=response.status, excerpt=excerpt(response.body)
-            ) from None
-    if response.status == 200:
+                "token endpoint answered with malformed JSON", status=status, excerpt=_excerpt(body, secrets)
+            )
         try:
-            return documents.structure(data, TokenResponse)
+            token_response = documents.structure(data, TokenResponse)
         except DocumentError as exc:
-            problems = "; ".join(str(p) for p in exc.problems)
-            raise ResponseFormatError(f"token response is not the documented JSON: {problems}", status=200) from None
+            problems = _redactor(body, secrets)("; ".join(str(p) for p in exc.problems))
+            raise ResponseFormatError(
+                f"token response is not the documented JSON: {printable(problems, 500)}", status=status
+            ) from None
+        _check_grant(token_response, body, secrets)
+        return token_response
     if isinstance(data, dict) and "error" in data:
         try:
             error = documents.structure(data, ErrorResponse)
         except DocumentError:
             pass
         else:
-            description = error.error_description if isinstance(error.error_description, str) else None
-            raise oauth_error(error.error, description, response.status)
+            redact = _redactor(body, secrets)
+            raw_description = error.error_description if isinstance(error.error_description, str) else None
+            description = None if raw_description is None else printable(mask_tokenlike(redact(raw_description)), 500)
+            cls = OAUTH_ERRORS.get(error.error, OAuthError)
+            raise cls(printable(redact(error.error), 100), description, status=status)
     raise ResponseFormatError(
         "token endpoint answered with an error that is not OAuth JSON",
-        status=response.status,
-        excerpt=excerpt(response.body),
+        status=status,
+        excerpt=_excerpt(body, secrets),
     )
+
+
+def _check_grant(response: TokenResponse, body: bytes, secrets: Iterable[str | None]) -> None:
+    """What the schema leaves open and a Token cannot be built from (or must not be sent as Bearer)."""
+    token = response.access_token
+    if not isinstance(token, str) or not token:
+        raise ResponseFormatError("token response has an empty access_token", status=200)
+    if not _HEADER_SAFE.fullmatch(token):
+        raise ResponseFormatError(
+            "token response's access_token holds characters an Authorization header cannot carry", status=200
+        )
+    expires_in = response.expires_in
+    if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0):
+        raise ResponseFormatError("token response's expires_in is not a non-negative integer", status=200)
+    token_type = response.token_type
+    if isinstance(token_type, str) and token_type.lower() != "bearer":
+        shown = printable(_redactor(body, secrets)(token_type), 40)
+        raise ResponseFormatError(
+            f"token response's token_type is {shown!r}, not Bearer: such a token cannot be sent as one", status=200
+        )
+    if token_type is not None and token_type is not UNSET and not isinstance(token_type, str):
+        raise ResponseFormatError("token response's token_type is not a string", status=200)
+
+
+def _redactor(body: bytes, secrets: Iterable[str | None]) -> Redactor:
+    """Masks what we sent and hold, and any token the response itself names."""
+    text = body[:_REDACT_WINDOW].decode("utf-8", "replace")
+    return Redactor([*secrets, *secrets_in(text)])
+
+
+def _excerpt(body: bytes, secrets: Iterable[str | None]) -> str:
+    """The transport's short masked excerpt, of the body with our secrets redacted first (so a secret cut at the
+    excerpt's end cannot leave its start behind)."""
+    text = body[:_REDACT_WINDOW].decode("utf-8", "replace")
+    redacted = Redactor([*secrets, *secrets_in(text)])(text)
+    return excerpt(redacted.encode("utf-8"))
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding lone surrogates, which no encoder (and no terminal) can take."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -3,13 +3,21 @@
 The file store writes atomically (temp file in the same directory, fsync, rename, fsync of the directory) with
 0600 permissions, so a crash leaves the old document or the new one, never a mix. A corrupt file is an error,
 never silently replaced.
+
+Directories it creates are 0700 whatever the umask. Directories that already exist are left as they are (they may
+be shared on purpose, and tightening /tmp would be wrong): `FileStore.permission_warning()` says, in one line,
+when the file is readable by others or its directory writable by others, and the CLI prints that on stderr. The
+lock file is opened without following links (`O_NOFOLLOW`): a planted `creds.json.lock` symlink is a StoreError
+and its target is never created or touched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -19,12 +27,14 @@ from pathlib import Path
 from typing import Protocol
 
 from . import documents
-from .exceptions import DocumentError, RetentlyOAuthError
+from .exceptions import DocumentError, StoreError
 from .models import StoredCredentials
+from .redaction import Redactor, secrets_in
 
+__all__ = ["MAX_STORE_BYTES", "CredentialStore", "FileStore", "MemoryStore", "StoreError", "default_store_path"]
 
-class StoreError(RetentlyOAuthError):
-    """The store cannot be read or written (permissions, a corrupt document, a full disk)."""
+MAX_STORE_BYTES = 1 << 20
+"""A store file larger than this (1 MiB) is refused as corrupt rather than read into memory."""
 
 
 class CredentialStore(Protocol):
@@ -77,23 +87,55 @@ class FileStore:
 
     def load(self) -> StoredCredentials | None:
         try:
-            data = self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                data = handle.read(MAX_STORE_BYTES + 1)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read credentials store {self.path}: {exc.strerror}") from None
+        if len(data) > MAX_STORE_BYTES:
+            raise StoreError(f"credentials store {self.path} is corrupt: larger than {MAX_STORE_BYTES} bytes")
         try:
             return documents.loads(data, StoredCredentials)
         except DocumentError as exc:
-            problems = "; ".join(str(p) for p in exc.problems)
+            # problem paths name the file's keys: mask any secret value the file holds, should a key repeat one
+            redact = Redactor(secrets_in(data.decode("utf-8", "replace")))
+            problems = redact("; ".join(str(p) for p in exc.problems))
             raise StoreError(f"credentials store {self.path} is corrupt: {problems}") from None
+
+    def permission_warning(self) -> str | None:
+        """One line saying why the store is exposed to other users, or None.
+
+        The file readable or writable by group or others (it holds the client secret and the tokens), or its
+        directory writable by group or others without the sticky bit (anyone could replace the file). Never
+        raises: a store that cannot be inspected gives None (reading it will report the error).
+        """
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:
+            mode = None
+        if mode is not None and mode & 0o077:
+            return (
+                f"warning: credentials store {self.path} is accessible by other users (mode {mode:04o});"
+                f" run: chmod 600 {self.path}"
+            )
+        try:
+            dir_mode = os.stat(self.path.parent).st_mode
+        except OSError:
+            return None
+        if stat.S_IMODE(dir_mode) & 0o022 and not dir_mode & stat.S_ISVTX:
+            return (
+                f"warning: the directory of credentials store {self.path} is writable by other users"
+                f" (mode {stat.S_IMODE(dir_mode):04o}): anyone there can replace it; run: chmod 700 {self.path.parent}"
+            )
+        return None
 
     def save(self, credentials: StoredCredentials) -> None:
         """Replaces the document atomically. Hold `locked()` when other writers may share the file."""
         data = documents.dumps(credentials).encode("utf-8")
         directory = self.path.parent
         try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _make_private_dirs(directory)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -120,12 +162,17 @@ class FileStore:
         import fcntl
 
         lock_path = self.path.with_name(self.path.name + ".lock")
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
         try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            _make_private_dirs(lock_path.parent)
+            fd = os.open(lock_path, flags, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP and lock_path.is_symlink():
+                raise StoreError(f"lock file {lock_path} is a symbolic link: refusing to follow it") from None
             raise StoreError(f"cannot open lock file {lock_path}: {exc.strerror}") from None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreError(f"lock file {lock_path} is not a regular file")
             deadline = time.monotonic() + self.lock_timeout
             pause = 0.002
             while True:
@@ -152,6 +199,25 @@ class FileStore:
         for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Creates `directory` and its missing parents as 0700, whatever the umask; existing ones are left alone."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        if current.is_symlink():  # a dangling link: creating through it would make its target
+            raise OSError(errno.ELOOP, f"{current} is a dangling symbolic link")
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue  # made by another process meanwhile: theirs, as it is
+        os.chmod(path, 0o700)  # the umask may have taken owner bits away
 
 
 def default_store_path() -> Path:
