@@ -147,8 +147,9 @@ def generate_ours(directory: Path) -> Any:
 
 
 def root_type(package: Any) -> Any:
-    """The package's root type (the schema's array) when the generator exposes one as ROOT, else list[Customer]."""
-    return getattr(package, "ROOT", None) or list[package.Customer]
+    """The root document type: the generated alias named after the schema's title (`Customers`, the array of
+    customers) when the generator writes one, else list[Customer]."""
+    return getattr(package, "Customers", None) or list[package.Customer]
 
 
 def orjson_converter(package: Any) -> Any | None:
