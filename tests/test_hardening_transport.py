@@ -24,6 +24,7 @@ from retently_oauth.flows import OAuthClient
 from retently_oauth.headers import check_header_value, check_headers
 from retently_oauth.proxies import ProxySettings, bypasses
 from retently_oauth.transport import Transport, TransportConfig, parse_retry_after
+from retently_oauth.watchdog import current_deadline, deadline_scope
 
 from .rawservers import (
     RawServer,
@@ -124,6 +125,15 @@ def test_retry_waits_count_against_the_total_timeout() -> None:
         assert time.monotonic() - started < 4
         assert info.value.status == 503
         assert len(server.requests) == 1  # a 20 s wait does not fit in 2 s: the 503 is the answer
+
+
+def test_an_enclosing_deadline_scope_wins_when_it_ends_sooner() -> None:
+    with RawServer(drip_body(0.3)) as server:
+        started = time.monotonic()
+        with deadline_scope(Deadline.after(1.5)), pytest.raises(TransportError, match=r"total timeout of 1\.5 s"):
+            Transport(attrs.evolve(FAST, total_timeout=60)).request("GET", server.url("/x"))
+        assert time.monotonic() - started < 4
+        assert current_deadline() is None
 
 
 def test_host_names_resolve_within_the_deadline() -> None:

@@ -43,7 +43,7 @@ from .endpoints import checked_url
 from .exceptions import ArgumentError, ResponseFormatError, TransportError
 from .headers import check_headers
 from .proxies import ProxySettings, check_proxy_url
-from .watchdog import bound, disarm_current, enter_deadline, leave_deadline
+from .watchdog import bound, current_deadline, disarm_current, enter_deadline, leave_deadline
 
 log = logging.getLogger("retently_oauth.transport")
 
@@ -251,7 +251,10 @@ class Transport:
         deadline: Deadline | None = None,
     ) -> Response:
         """One request, retried as the module docstring says, within `deadline` (default: `total_timeout` from
-        now). Raises TransportError (no complete response in time) or ResponseFormatError (over the size cap)."""
+        now, or the enclosing `watchdog.deadline_scope`'s deadline if that ends sooner).
+
+        Raises TransportError (no complete response in time) or ResponseFormatError (over the size cap).
+        """
         checked_url(url)
         if headers:
             check_headers(headers)
@@ -260,7 +263,11 @@ class Transport:
             all_headers = dict(self._base_headers)
         started = time.perf_counter()
         where = url.split("?", 1)[0]
-        deadline = deadline or self.config.deadline()
+        if deadline is None:
+            deadline = self.config.deadline()
+            outer = current_deadline()  # inside AuthorizedHTTP's call, say: whichever ends first
+            if outer is not None and outer.at < deadline.at:
+                deadline = outer
         what = f"{method} {where}"
         pool = self.pool_for(url)
         attempt = 0

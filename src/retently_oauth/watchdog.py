@@ -102,17 +102,22 @@ def current_deadline() -> Deadline | None:
     return getattr(_local, "deadline", None)
 
 
-def enter_deadline(deadline: Deadline | None) -> Deadline | None:
-    """Makes `deadline` this thread's current one; returns the previous one for `leave_deadline`."""
-    previous = getattr(_local, "deadline", None)
+_Saved = tuple[Deadline | None, list[int] | None]
+
+
+def enter_deadline(deadline: Deadline | None) -> _Saved:
+    """Makes `deadline` this thread's current one, with its own armed sockets; returns what `leave_deadline`
+    restores (scopes nest: leaving an inner one disarms only what was armed inside it)."""
+    saved = (getattr(_local, "deadline", None), getattr(_local, "armed", None))
     _local.deadline = deadline
-    return previous
+    _local.armed = None
+    return saved
 
 
-def leave_deadline(previous: Deadline | None) -> None:
-    """Restores the deadline `enter_deadline` returned and stops watching this thread's armed sockets."""
-    _local.deadline = previous
+def leave_deadline(saved: _Saved) -> None:
+    """Stops watching the sockets armed since `enter_deadline`, and restores the enclosing deadline."""
     disarm_current()
+    _local.deadline, _local.armed = saved
 
 
 @contextlib.contextmanager
