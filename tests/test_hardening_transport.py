@@ -27,6 +27,7 @@ from retently_oauth.transport import Transport, TransportConfig, parse_retry_aft
 from retently_oauth.watchdog import current_deadline, deadline_scope
 
 from .rawservers import (
+    Handler,
     RawServer,
     dribble_headers,
     drip_body,
@@ -363,10 +364,33 @@ def tls_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _tls_server(pair: tuple[Path, Path]) -> RawServer:
+def _tls_server(pair: tuple[Path, Path], handler: Handler | None = None) -> RawServer:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(pair[0]), str(pair[1]))
-    return RawServer(token_ok(), tls=context)
+    return RawServer(handler or token_ok(), tls=context)
+
+
+def test_total_timeout_over_tls(certs: Certs, tls_env: None) -> None:
+    config = attrs.evolve(FAST, ca_certs=str(certs.ca), total_timeout=2.0)
+    for handler in (drip_body(0.3), dribble_headers(0.3)):
+        with _tls_server(certs.good, handler) as server:
+            started = time.monotonic()
+            with pytest.raises(TransportError, match="total timeout"):
+                client(server.url(), config).refresh(SECRET)
+            assert time.monotonic() - started < 4
+            assert len(server.requests) == 1
+
+
+def test_https_goes_through_the_proxy_as_a_tunnel(certs: Certs, tls_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    with RawServer(recording_proxy()) as proxy, _tls_server(certs.good) as target:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with pytest.raises(TransportError, match=r"proxy refused the tunnel \(HTTP 403\)") as info:
+            client(target.url(), attrs.evolve(FAST, ca_certs=str(certs.ca))).refresh(SECRET)
+        assert SECRET not in str(info.value)
+        assert [(r.method, r.target) for r in proxy.requests] == [("CONNECT", f"127.0.0.1:{target.port}")]
+        assert target.requests == []  # the stand-in proxy refuses tunnels: nothing went around it
 
 
 def test_ca_bundle_from_config_and_environment(certs: Certs, tls_env: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -401,6 +401,9 @@ def _not_sent(exc: BaseException) -> bool:
     return any(isinstance(c, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)) for c in causes)
 
 
+_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})\b")
+"""http.client's words for a CONNECT answered with an error; only the status is repeated."""
+
 _VERIFY_CODES = {
     9: "the server's certificate is not yet valid",
     10: "the server's certificate has expired",
@@ -457,5 +460,11 @@ def failure_reason(exc: BaseException | None) -> str:
     if isinstance(exc, LocationValueError):
         return "invalid URL"
     if isinstance(exc, ProxyError):
+        for cause in causes:
+            tunnel = _TUNNEL_STATUS.match(str(cause)) if type(cause) is OSError else None
+            if tunnel is not None:
+                status = int(tunnel.group(1))
+                what = "proxy authentication required" if status == 407 else "the proxy refused the tunnel"
+                return f"{what} (HTTP {status})"
         return "proxy error"
     return type(exc).__name__
