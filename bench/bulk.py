@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,22 @@ MUTANTS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
 """Documents the schema rejects, each one change away from a valid record: each contender should refuse them all."""
 
 
+def _reference_check(data: list[dict[str, Any]]) -> str:
+    """The page is valid and every mutant invalid by the `jsonschema` reference validator (when it is installed)."""
+    try:
+        import jsonschema
+    except ImportError:
+        return "reference check skipped: jsonschema is not installed"
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert not list(validator.iter_errors(data)), "the generated page is not valid against the schema"
+    for what, mutate in MUTANTS:
+        records = json.loads(json.dumps(data[:3]))
+        mutate(records[1])
+        assert list(validator.iter_errors(records)), f"jsonschema accepts the mutant with {what}"
+    return f"reference check: jsonschema {version('jsonschema')} finds the page valid and each mutant invalid"
+
+
 def _enforced(structure: dict[str, tuple[Callable[[Any], object], type[Exception]]], data: list[Any]) -> list[str]:
     """Which of the MUTANTS each contender refuses with its validation error, so that one checking less is seen to."""
     lines = ["schema checks: a record changed to break one keyword, refused with the library's validation error?"]
@@ -352,6 +369,7 @@ def run() -> str:
         out.append(f"  {name:<56} {fmt(cpu)} {fmt(cpu / RECORDS)}/rec")
     out.append(f"  ours structure / pydantic validate_python = {times[0][0] / times[1][0]:.2f}")
     out.append(f"  ours unstructure / pydantic dump_python = {times[2][0] / times[3][0]:.2f}")
+    out.append(_reference_check(data))
     out += _enforced(structure, data)
     return "\n".join(out)
 
