@@ -15,6 +15,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import urllib3
 from urllib3.util import Timeout
 
 from retently_oauth.deadline import Deadline
@@ -114,6 +115,19 @@ def test_drip_fed_body_through_the_transport_names_the_total_timeout() -> None:
         started = time.monotonic()
         with pytest.raises(TransportError, match=r"total timeout of 1\.5 s"):
             Transport(config).request("GET", server.url("/x"))
+        assert time.monotonic() - started < 4
+
+
+def test_total_timeout_with_a_callers_used_pool() -> None:
+    """A pool already in use keeps its own connection classes (no watchdog): the body is read in chunks, each read
+    cut to the time left, and the deadline still holds."""
+    pool = urllib3.PoolManager()
+    with RawServer(drip_body(0.3)) as server, RawServer(respond(204)) as warmup:
+        pool.request("GET", warmup.url("/"))
+        transport = Transport(attrs.evolve(FAST, total_timeout=1.5, read_timeout=30.0), pool=pool)
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="total timeout"):
+            transport.request("GET", server.url("/x"))
         assert time.monotonic() - started < 4
 
 

@@ -17,6 +17,7 @@ import random
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -43,7 +44,7 @@ from .endpoints import checked_url
 from .exceptions import ArgumentError, ResponseFormatError, TransportError
 from .headers import check_headers
 from .proxies import ProxySettings, check_proxy_url
-from .watchdog import bound, current_deadline, disarm_current, enter_deadline, leave_deadline
+from .watchdog import BOUNDED_POOL_CLASSES, bound, current_deadline, disarm_current, enter_deadline, leave_deadline
 
 log = logging.getLogger("retently_oauth.transport")
 
@@ -75,6 +76,11 @@ def _check_retries(_: object, attribute: attrs.Attribute[int], value: int) -> No
         raise ArgumentError(f"TransportConfig.{attribute.name} must be an integer from 0 to 100")
 
 
+def _check_size(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArgumentError(f"TransportConfig.{attribute.name} must be a positive integer")
+
+
 def _check_proxy(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None:
         check_proxy_url(value, f"TransportConfig.{attribute.name}")
@@ -103,7 +109,8 @@ class TransportConfig:
     backoff_max: float = attrs.field(default=10.0, validator=_non_negative)
     retry_after_max: float = attrs.field(default=30.0, validator=_non_negative)
     """A `Retry-After` longer than this is cut to it (and any wait to the time left)."""
-    max_response_bytes: int = 1 << 20
+    max_response_bytes: int = attrs.field(default=1 << 20, validator=_check_size)
+    """The largest (decoded) body accepted; a larger one is a ResponseFormatError."""
     proxy_url: str | None = attrs.field(default=None, repr=secret_repr, validator=_check_proxy)
     """A proxy for every request (`http://[user:password@]host:port`); overrides the environment."""
     trust_env: bool = True
@@ -187,7 +194,13 @@ class Transport:
         self.config = config or TransportConfig()
         environ = os.environ if environ is None else environ
         self._pool_kw = self._tls_options(environ)
-        self.pool = pool or bound(urllib3.PoolManager(num_pools=8, maxsize=8, **self._pool_kw))
+        if pool is None:
+            pool = bound(urllib3.PoolManager(num_pools=8, maxsize=8, **self._pool_kw))
+        elif pool.pool_classes_by_scheme == urllib3.poolmanager.pool_classes_by_scheme and not pool.pools:
+            bound(pool)  # a caller's fresh pool keeps deadlines too (outside a request nothing changes)
+        self.pool = pool
+        self._bounded = all(cls in BOUNDED_POOL_CLASSES.values() for cls in pool.pool_classes_by_scheme.values())
+        """Whether the watchdog guards this pool's reads; if not, bodies are read in chunks, checked between."""
         self._timeout = self.config.timeout()
         self._base_headers = {"User-Agent": USER_AGENT}
         if self.config.proxy_url is not None:
@@ -197,6 +210,7 @@ class Transport:
         else:
             self.proxies = None
         self._proxy_pools: dict[str, urllib3.PoolManager] = {}
+        self._proxy_lock = threading.Lock()
         self._route: dict[tuple[str, str, int | None], urllib3.PoolManager] = {}
 
     def __repr__(self) -> str:
@@ -228,17 +242,20 @@ class Transport:
         if pool is None:
             proxy = self.proxies.proxy_for(key[0], key[1], key[2])
             pool = self.pool if proxy is None else self._proxy_pool(proxy)
+            if len(self._route) >= 1024:  # a client talking to endless hosts: forget, do not grow
+                self._route.clear()
             self._route[key] = pool
         return pool
 
     def _proxy_pool(self, proxy: str) -> urllib3.PoolManager:
-        pool = self._proxy_pools.get(proxy)
-        if pool is None:
-            parts = parse_url(proxy)
-            headers = make_headers(proxy_basic_auth=parts.auth) if parts.auth else None
-            bare = parts._replace(auth=None).url
-            pool = bound(urllib3.ProxyManager(bare, num_pools=8, maxsize=8, proxy_headers=headers, **self._pool_kw))
-            self._proxy_pools[proxy] = pool
+        with self._proxy_lock:
+            pool = self._proxy_pools.get(proxy)
+            if pool is None:
+                parts = parse_url(proxy)
+                headers = make_headers(proxy_basic_auth=parts.auth) if parts.auth else None
+                bare = parts._replace(auth=None).url
+                pool = urllib3.ProxyManager(bare, num_pools=8, maxsize=8, proxy_headers=headers, **self._pool_kw)
+                self._proxy_pools[proxy] = pool = bound(pool)
         return pool
 
     def request(
@@ -351,13 +368,23 @@ class Transport:
         """
         cap = self.config.max_response_bytes
         length = raw.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) <= cap and "content-encoding" not in raw.headers:
+        if (
+            self._bounded
+            and length is not None
+            and length.isdigit()
+            and int(length) <= cap
+            and "content-encoding" not in raw.headers
+        ):
             return raw.read()
+        connection = getattr(raw, "connection", None)
+        sock = getattr(connection, "sock", None) if not self._bounded else None
         chunks: list[bytes] = []
         size = 0
         while size <= cap:
             if deadline.expired():
                 raise TimeoutError("total timeout")
+            if isinstance(sock, socket.socket):  # no watchdog: no single read may outlast the deadline either
+                sock.settimeout(deadline.cap(self.config.read_timeout))
             chunk = raw.read1(min(64 * 1024, cap + 1 - size))
             if not chunk:
                 break
