@@ -12,10 +12,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 import pytest
 import urllib3
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from urllib3.util import Timeout
 
 from retently_oauth.deadline import Deadline
@@ -436,3 +439,46 @@ def test_every_error_is_ours(tls_env: None) -> None:
     for url in ("http://127.0.0.1:9/t", "https://127.0.0.1:9/t"):
         with pytest.raises(RetentlyOAuthError):
             Transport(bad_config).request("GET", url)
+
+
+# fuzz: hostile URLs, headers, Retry-After values and proxy settings end in our errors, or are safe -------------------
+
+PIECES = [*"htps:/\\@[]%.:?#&=x1270 \t\r\n\x00é", "127.0.0.1", "localhost", "http://", "https://", "[::1]"]
+URLISH = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(URLISH, st.text(max_size=60), st.from_regex(r"https?://[^/]{0,20}/[^ ]{0,10}", fullmatch=True)))
+def test_fuzz_check_url(url: str) -> None:
+    try:
+        accepted = check_url(url, "u")
+    except ArgumentError as exc:
+        assert str(exc).startswith("u ")
+        return
+    parts = urllib3.util.parse_url(accepted)
+    assert parts.auth is None and parts.host
+    assert parts.scheme == "https" or parts.host in ("127.0.0.1", "localhost", "[::1]")
+    assert urlsplit(accepted).hostname == parts.host.strip("[]").lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_fuzz_retry_after_and_headers(value: str) -> None:
+    seconds = parse_retry_after(value)
+    assert seconds is None or seconds >= 0
+    try:
+        check_header_value(value, "h")
+    except ArgumentError as exc:
+        assert value not in str(exc) or value in ("h", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["HTTP_PROXY", "https_proxy", "NO_PROXY", "ALL_PROXY"]), st.text(max_size=30)))
+def test_fuzz_proxy_environment(environ: dict[str, str]) -> None:
+    try:
+        settings_ = ProxySettings.from_environ(environ)
+    except ArgumentError:
+        return
+    if settings_ is not None:
+        for host in ("127.0.0.1", "example.com", "[::1]"):
+            settings_.proxy_for("https", host, 443)
