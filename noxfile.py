@@ -91,3 +91,62 @@ def bench(session: nox.Session) -> None:
     one benchmark with fewer rounds, for iteration."""
     _install(session, ".[codegen,test,bench]")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+CORPUS_LIST = "tests/corpus/corpus.toml"
+CORPUS_TOOLS = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "pytest-httpserver>=1.0",
+    "pytest-xdist>=3.5",
+    "jsonschema[format-nongpl]>=4.21",  # FormatChecker for date-time, time, uri, ...
+    "pyyaml",  # Airbyte's spec.yaml
+    "hypothesis==6.98.*",  # hypothesis-jsonschema 0.23.1 fails on later releases
+    "hypothesis-jsonschema==0.23.1",
+]
+
+
+def _corpus_pins() -> tuple[list[str], list[str]]:
+    """The corpus's installed distributions and its source distributions, as `name==version`, from the list."""
+    import tomllib
+
+    with open(CORPUS_LIST, "rb") as f:
+        entries = tomllib.load(f)["schema"]
+    dists = sorted({e["dist"] for e in entries if "dist" in e})
+    sdists = sorted({e["sdist"] for e in entries if "sdist" in e})
+    return dists, sdists
+
+
+@nox.session
+def corpus(session: nox.Session) -> None:
+    """The generator against third-party schemas, judged by jsonschema (tests/corpus; issue 8)."""
+    dists, sdists = _corpus_pins()
+    session.install("-e", ".[codegen,lint]", *CORPUS_TOOLS)
+    # The corpus packages only supply schema files: no dependencies (Airbyte's CDK is large and not needed).
+    session.install("--no-deps", *dists)
+    from pathlib import Path
+
+    cache = Path(session.create_tmp()).resolve()
+    sdist_dir = cache / "sdists"
+    for pin in sdists:
+        name = pin.split("==")[0].replace("-", "_")
+        if not list(sdist_dir.glob(f"{name}-*.tar.gz")):
+            session.run_install(
+                "python", "-m", "pip", "download", "--no-deps", "--no-binary", pin.split("==")[0],
+                "-d", str(sdist_dir), pin,
+            )  # fmt: skip
+    env = {"RETENTLY_CORPUS_CACHE": str(cache)}
+    failed = []
+    steps = {
+        "sweep": (["-n", "2", "--dist", "loadgroup", "tests/corpus"], "1"),
+        "mypy": (["tests/corpus/test_corpus_mypy.py"], "mypy"),  # one mypy run over every generated package
+    }
+    for name, (args, phase) in steps.items():
+        try:
+            session.run(
+                "pytest", "-p", "no:cacheprovider", *args, *session.posargs, env={**env, "RETENTLY_CORPUS": phase}
+            )
+        except nox.command.CommandFailed:
+            failed.append(name)
+    if failed:
+        session.error(f"corpus: {', '.join(failed)} failed")

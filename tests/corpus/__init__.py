@@ -1,0 +1,1 @@
+"""The generator against third-party JSON Schemas (`nox -s corpus`)."""
