@@ -29,7 +29,7 @@ from retently_oauth.store import MemoryStore
 from retently_oauth.testing import RetentlyServer
 from retently_oauth.tokens import utcnow
 
-from .rawservers import RawConnection, RawServer, dribble_headers, drip_body, response_bytes, sequence
+from .rawservers import RawConnection, RawServer, dribble_headers, drip_body, respond, response_bytes, sequence
 from .support import client_for, fresh_token, manager_with
 
 SECRET_KEY = "KEY-Zq7Lm2Xv9Kp4"
@@ -85,6 +85,16 @@ def test_the_401_refresh_and_retry_share_one_total_timeout() -> None:
         assert isinstance(outcome, TransportError), outcome
         assert oauth.counts["refresh_token"] == 2  # the setup's and the 401's
         assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT", "soon"])
+def test_retry_after_waits_stay_within_the_total_timeout(retry_after: str) -> None:
+    """urllib3's default retries honour Retry-After on a 503: never beyond the call's budget, never an untyped
+    error for a value of thousands of digits."""
+    with RawServer(respond(503, headers={"Retry-After": retry_after})) as server:
+        http = AuthorizedHTTP(ApiKeyAuth(SECRET_KEY), base_url=server.url("/"), total_timeout=2)
+        outcome = call_within(4, lambda: http.get("/api/v2/customers"))
+        assert isinstance(outcome, TransportError) or getattr(outcome, "status", None) == 503, outcome
 
 
 def test_total_timeout_is_checked() -> None:

@@ -13,6 +13,7 @@ not followed unless the caller opts in, and then only within that origin.
 from __future__ import annotations
 
 import io
+import math
 import zlib
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -21,8 +22,8 @@ from urllib.parse import urljoin
 import attrs
 import urllib3
 from retently_oauth_models._runtime import secret_repr
-from urllib3.exceptions import HTTPError
-from urllib3.util import Timeout, parse_url
+from urllib3.exceptions import HTTPError, InvalidHeader
+from urllib3.util import Retry, Timeout, parse_url
 
 from .deadline import Deadline, check_total_timeout
 from .endpoints import Endpoints, check_url, checked_url
@@ -226,6 +227,7 @@ class AuthorizedHTTP:
             preload=bool(kwargs.pop("preload_content", True)),
             decode=bool(kwargs.pop("decode_content", True)),
             timeout=_as_timeout(kwargs.pop("timeout", self._timeout)),
+            retries=kwargs.pop("retries", None),
             kwargs=kwargs,
             deadline=Deadline.after(self.total_timeout),
         )
@@ -314,6 +316,7 @@ class AuthorizedHTTP:
                 fields=fields,
                 json=json,
                 timeout=_DeadlineTimeout(call.timeout, call.deadline),
+                retries=_DeadlineRetry.adopt(call.retries, call.deadline),
                 redirect=False,
                 preload_content=False,
                 decode_content=False,
@@ -393,6 +396,7 @@ class _Call:
     preload: bool
     decode: bool
     timeout: Timeout
+    retries: Retry | bool | int | None
     kwargs: dict[str, Any] = attrs.field(repr=False)
     deadline: Deadline
 
@@ -412,6 +416,45 @@ class _DeadlineTimeout(Timeout):
 
     def clone(self) -> Timeout:
         return self._deadline.timeout_for(self._base).clone()  # never the shared base: urllib3 starts its timer
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's retries (the caller's, or its default) kept within the call's deadline: no retry once it has
+    passed, no wait (backoff or `Retry-After`, however long or malformed) beyond the time left."""
+
+    _deadline: Deadline
+
+    @classmethod
+    def adopt(cls, retries: Retry | bool | int | None, deadline: Deadline) -> Retry | bool:
+        if retries is False:
+            return False
+        if isinstance(retries, bool) or not isinstance(retries, (Retry, int, type(None))):
+            raise ArgumentError("retries must be a urllib3 Retry, a number of retries, False or None")
+        base = Retry.from_int(retries, redirect=False)
+        bounded = cls.__new__(cls)
+        bounded.__dict__.update(vars(base))
+        bounded._deadline = deadline
+        return bounded
+
+    def new(self, **kw: Any) -> _DeadlineRetry:
+        retry = super().new(**kw)
+        retry._deadline = self._deadline
+        return retry
+
+    def is_exhausted(self) -> bool:
+        return self._deadline.expired() or super().is_exhausted()
+
+    def get_backoff_time(self) -> float:
+        return min(super().get_backoff_time(), self._deadline.remaining())
+
+    def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
+        try:
+            seconds = super().get_retry_after(response)
+        except InvalidHeader:  # not a number nor a date: as if absent
+            return None
+        except (ValueError, OverflowError):  # thousands of digits: longer than any deadline
+            seconds = math.inf
+        return None if seconds is None else min(seconds, self._deadline.remaining())
 
 
 def _as_timeout(value: object) -> Timeout:
