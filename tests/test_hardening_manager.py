@@ -271,3 +271,20 @@ def test_threads_waiting_on_a_refresh_wait_at_most_the_total_timeout(tmp_path: P
         thread.join(10)
         assert not thread.is_alive()
         assert isinstance(outcomes[0], str)  # the leader carried on once the lock was free
+
+
+# item 6 (through the manager): an absurd expires_in ---------------------------------------------------------------
+
+
+def test_an_absurd_expires_in_is_no_overflow_error_through_the_manager(tmp_path: Path) -> None:
+    """`expires_in: 300000000000` (9,500 years): a token valid for a very long time, saved, reloaded, and not
+    refreshed on every call; never an OverflowError (or any error that is not ours)."""
+    with RetentlyServer(expires_in=300_000_000_000) as server:
+        manager = manager_with(server, FileStore(tmp_path / "creds.json"))  # a due token: the next call refreshes
+        token = manager.access_token()
+        assert server.counts["refresh_token"] == 2  # the setup's and this one
+        assert manager.access_token() == token  # cached from now on
+        assert manager.token().expires_at is not None
+        reloaded = TokenManager.from_store(FileStore(tmp_path / "creds.json"))
+        assert reloaded.access_token() == token
+        assert server.counts["refresh_token"] == 2
