@@ -19,6 +19,8 @@ from retently_oauth import (
     ApiKeyAuth,
     ArgumentError,
     AuthorizedHTTP,
+    Endpoints,
+    OAuthClient,
     ResponseFormatError,
     RetentlyOAuthError,
     Token,
@@ -85,6 +87,21 @@ def test_the_401_refresh_and_retry_share_one_total_timeout() -> None:
         assert isinstance(outcome, TransportError), outcome
         assert oauth.counts["refresh_token"] == 2  # the setup's and the 401's
         assert len(server.requests) == 2
+
+
+def test_a_drip_fed_refresh_after_a_401_ends_within_the_call_s_total_timeout(httpserver: HTTPServer) -> None:
+    """The API says 401; the token endpoint then drips its answer: the transport's own budget is 60 s, the call's
+    3 s, and the call's wins."""
+    httpserver.expect_request("/api/v2/customers").respond_with_json({"error": "invalid_token"}, status=401)
+    with RawServer(drip_body(0.5)) as token_server:
+        endpoints = Endpoints(authorize_url=token_server.url("/authorize"), token_url=token_server.url("/token"))
+        client = OAuthClient("client-id", "client-secret-Zq7Lm2Xv9Kp4", None, endpoints=endpoints)
+        token = Token(access_token="a-Zq7Lm2Xv9Kp4", refresh_token="r-Zq7Lm2Xv9Kp4", expires_at=utcnow() + timedelta(1))
+        manager = TokenManager(client, MemoryStore(), token=token)
+        http = AuthorizedHTTP(manager, base_url=httpserver.url_for("/"), total_timeout=3)
+        outcome = call_within(5, lambda: http.get("/api/v2/customers"))
+        assert isinstance(outcome, TransportError), outcome
+        assert len(token_server.requests) == 1
 
 
 @pytest.mark.parametrize("retry_after", ["3600", "9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT", "soon"])
