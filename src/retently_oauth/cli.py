@@ -22,7 +22,7 @@ import urllib3
 
 from . import documents, models
 from .endpoints import RETENTLY, Endpoints
-from .exceptions import ArgumentError, DocumentError, RetentlyOAuthError
+from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOAuthError
 from .flows import OAuthClient
 from .manager import TokenManager
 from .receiver import ReceiverError, RedirectReceiver
@@ -37,10 +37,6 @@ TIMEOUT_ENV = "RETENTLY_OAUTH_TIMEOUT"
 
 class UsageError(Exception):
     """Bad command-line input: exit status 2."""
-
-
-class NoRefreshToken(RetentlyOAuthError):
-    """The token endpoint granted an access token but no refresh token: nothing can renew it, so it is not saved."""
 
 
 def _env(name: str) -> str | None:
@@ -168,13 +164,15 @@ def _save(args: argparse.Namespace, client: OAuthClient, token: Token) -> None:
     A grant without a refresh token cannot be stored for refreshing: its access token goes to stdout, for use until
     it expires, and NoRefreshToken says so (exit 1).
     """
-    if token.refresh_token is None:
+    if not token.refreshable:
         print(token.access_token, flush=True)
         raise NoRefreshToken(
             f"the token endpoint granted no refresh token: the access token printed on stdout (valid until "
             f"{_when(token)}) cannot be refreshed, so nothing was saved to {args.store}"
         )
-    TokenManager(client, FileStore(args.store)).store_token(token)
+    store = FileStore(args.store)
+    TokenManager(client, store).store_token(token)
+    _warn_if_exposed(store)
 
 
 def _manager(args: argparse.Namespace) -> TokenManager:
@@ -187,15 +185,10 @@ def _manager(args: argparse.Namespace) -> TokenManager:
 
 
 def _warn_if_exposed(store: FileStore) -> None:
-    """One line on stderr when other users can read or change the store file."""
-    try:
-        mode = store.path.stat().st_mode & 0o777
-    except OSError:
-        return
-    if mode & 0o077:
-        how = "readable by others" if mode & 0o044 else "writable by others"
-        path = _printable(str(store.path))
-        print(f"retently-oauth: warning: {path} is {how} (mode {mode:o}); run: chmod 600 {path}", file=sys.stderr)
+    """One line on stderr when other users can read or replace the store (`FileStore.permission_warning`)."""
+    warning = store.permission_warning()
+    if warning:
+        print(f"retently-oauth: {_printable(warning)}", file=sys.stderr)
 
 
 def cmd_authorize_url(args: argparse.Namespace) -> int:
