@@ -10,6 +10,7 @@ from retently_oauth_models import STRUCTURERS, Problem, make_converter
 from retently_oauth_models import DocumentError as _GeneratedDocumentError
 
 from .exceptions import ArgumentError, DocumentError, RetentlyOAuthError
+from .redaction import Redactor
 
 T = TypeVar("T")
 
@@ -46,10 +47,10 @@ def structure(data: Any, cls: Any) -> Any:
 def _structure(data: Any, cls: Any) -> Any:
     try:
         return converter.structure(data, cls)
+    except _GeneratedDocumentError as exc:  # ours, or the generated layer's own type: the same problems, as ours
+        raise _without_secrets(exc, data, STRUCTURERS[cls][0]) from None
     except RetentlyOAuthError:
         raise
-    except _GeneratedDocumentError as exc:  # the generated layer's own type: the same problems, as ours
-        raise DocumentError(STRUCTURERS[cls][0], exc.problems) from None
     except RecursionError:
         raise DocumentError(STRUCTURERS[cls][0], [Problem("$", "nested too deeply")]) from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
@@ -86,6 +87,43 @@ def loads(text: str | bytes | bytearray, cls: Any) -> Any:
         name = STRUCTURERS[cls][0]
         raise DocumentError(name, [Problem("$", "not valid JSON (a number with too many digits)")]) from None
     return _structure(data, cls)
+
+
+_SECRET_KEYS = frozenset(
+    {"client_secret", "access_token", "refresh_token", "api_key", "code", "code_verifier", "id_token", "password"}
+)
+
+
+def _secret_values(data: Any, budget: int = 10_000) -> list[str]:
+    """String values of secret-named members anywhere in JSON-like data (a bounded walk)."""
+    found: list[str] = []
+    stack = [data]
+    while stack and budget > 0:
+        budget -= 1
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    if key in _SECRET_KEYS:
+                        found.append(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item[:budget])
+    return found
+
+
+def _without_secrets(exc: _GeneratedDocumentError, data: Any, name: str) -> DocumentError:
+    """The error with its problems as ours, and any secret of the document masked where a problem's path repeats
+    it (a path names the document's keys, and a key may be a pasted secret)."""
+    problems = list(exc.problems)
+    secrets = _secret_values(data)
+    if secrets:
+        redact = Redactor(secrets)
+        problems = [Problem(redact(p.path), redact(p.message)) for p in problems]
+    elif isinstance(exc, DocumentError):
+        return exc
+    return DocumentError(name, problems)
 
 
 def dumps(obj: Any) -> str:
