@@ -148,7 +148,7 @@ class Writer:
             body.append(f"    {self.fn(then)}(v, path, problems)" if then is not None else "    pass")
             if n.else_ is not None:
                 body += ["else:", f"    {self.fn(n.else_)}(v, path, problems)"]
-        if n.ref is not None and not n.ref_only:
+        if n.ref is not None and (not n.ref_only or n.model is not None):
             if n.source == "ref":
                 body.append(f"r = {self.fn(n.ref)}(v, path, problems)")
                 result = "r"

@@ -184,7 +184,7 @@ class Node:
         """This node, or the node a bare `$ref` leads to."""
         node: Node = self
         seen: set[int] = set()
-        while node.ref_only and node.ref is not None and id(node) not in seen:
+        while node.ref_only and node.ref is not None and node.model is None and id(node) not in seen:
             seen.add(id(node))
             node = node.ref
         return node
@@ -470,9 +470,17 @@ class Builder:
             named.append((model, name, node))
         for model, name, node in named:
             is_root = model.reference.path.endswith("#") or where_is_root(node.where)
-            if isinstance(model, DmcgEnum):
+            if isinstance(model, (DmcgEnum, AttrsModel)) and node.model is not None and node.model.kind != "alias":
+                # the parser made a second model of the same schema object: an alias of the first
+                m = Model(name, "alias", node, model, description=node.description)
+                node.aliases.append(m)
+            elif isinstance(model, DmcgEnum):
                 m = Model(name, "enum", node, model, description=node.description)
-                values = [v for v in (node.enum or ((node.const,) if node.has_const else ())) if v is not None]
+                source: Node | None = node
+                while source is not None and source.enum is None and not source.has_const:
+                    source = source.ref
+                source = source or node
+                values = [v for v in (source.enum or ((source.const,) if source.has_const else ())) if v is not None]
                 dm_names = [f.name for f in model.fields]
                 if len(dm_names) != len(values) or len(set(dm_names)) != len(dm_names):
                     dm_names = [f"V{i}" for i in range(len(values))]
@@ -583,7 +591,7 @@ class Builder:
     def _compute(self, n: Node, busy: set[int]) -> Py:
         if n.boolean is not None:
             return ANY
-        if n.ref_only and n.ref is not None:
+        if n.ref_only and n.ref is not None and n.model is None:
             n.source = "ref"
             n.builder = n.ref
             return self._use(n.ref, busy)
@@ -596,7 +604,11 @@ class Builder:
         if n.model is not None and n.model.kind == "enum":
             n.source = "enum"
             py = Py("enum", n.model.name)
-            values = n.enum if n.enum is not None else ((n.const,) if n.has_const else ())
+            source: Node | None = n
+            while source is not None and source.enum is None and not source.has_const:
+                source = source.ref
+            source = source or n
+            values = source.enum if source.enum is not None else ((source.const,) if source.has_const else ())
             if None in values:
                 return Py("union", args=(py, Py("none")))
             return py

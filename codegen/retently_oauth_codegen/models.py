@@ -186,11 +186,9 @@ def alias_value(m: Model, defined: set[str], shared: set[str]) -> str:
 def render(schema: Schema) -> str:
     prepare_fields(schema)
     parts: list[list[str]] = []
-    for m in schema.models.values():
-        if m.kind == "class":
-            parts.append(_class(m, schema))
-        elif m.kind == "enum":
-            parts.append(_enum(m))
+    # enums first: class defaults name their members
+    parts += [_enum(m) for m in schema.models.values() if m.kind == "enum"]
+    parts += [_class(m, schema) for m in schema.models.values() if m.kind == "class"]
     defined: set[str] = set()
     spelled: dict[str, int] = {}
     for m in schema.models.values():

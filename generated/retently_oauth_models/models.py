@@ -37,6 +37,19 @@ __all__ = [
 ]
 
 
+class Type(Enum):
+    """HubSpot credentials type."""
+
+    OAuth = "OAuth"
+
+
+class CodeChallengeMethod(Enum):
+    """PKCE code challenge method."""
+
+    S256 = "S256"
+    plain = "plain"
+
+
 @_define(frozen=True, kw_only=True)
 class SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth:
     """Choose how to authenticate to Retently: the OAuth variant."""
@@ -89,12 +102,6 @@ class RetentlyCredentials:
     """The Client Secret of your Retently developer application."""
     refresh_token: str | Unset | None = _field(default=_UNSET, repr=_secret_repr)
     """Retently Refresh Token which can be used to fetch new Bearer Tokens when the current one expires."""
-
-
-class Type(Enum):
-    """HubSpot credentials type."""
-
-    OAuth = "OAuth"
 
 
 @_define(frozen=True, kw_only=True)
@@ -183,13 +190,6 @@ class ErrorResponse:
     """A human readable error message."""
     additional_properties: dict[str, Any] = _field(factory=dict, repr=_keys_repr)
     """Keys the schema does not name, kept as they came so that a document round-trips."""
-
-
-class CodeChallengeMethod(Enum):
-    """PKCE code challenge method."""
-
-    S256 = "S256"
-    plain = "plain"
 
 
 @_define(frozen=True, kw_only=True)
