@@ -24,6 +24,7 @@ from retently_oauth import FileStore, models
 from retently_oauth.exceptions import AuthorizationDenied, CallbackError, DocumentError, RetentlyOAuthError
 from retently_oauth.flows import OAuthClient, parse_token_response
 from retently_oauth.models import StoredCredentials, TokenResponse
+from retently_oauth.redaction import MASK, MIN_SECRET_LENGTH, Redactor
 from retently_oauth.store import StoreError
 from retently_oauth.transport import Response
 
@@ -266,6 +267,26 @@ def test_parse_token_response_gives_a_token_response_or_our_error(
             assert form not in text
     else:
         assert status == 200 and isinstance(parsed, TokenResponse) and parsed.access_token
+
+
+@FUZZ
+@given(
+    secrets=st.lists(st.text(ANY_CHAR, max_size=24) | st.none(), max_size=4),
+    text=st.text(ANY_CHAR, max_size=300),
+    pick=st.integers(min_value=0, max_value=3),
+)
+def test_the_redactor_takes_any_secret_and_any_text(secrets: list[str | None], text: str, pick: int) -> None:
+    """Building and applying a Redactor never raises, and a secret it was given is gone from any text."""
+    redact = Redactor(secrets)
+    repr(redact)
+    words = [s for s in secrets if s is not None and len(s) >= MIN_SECRET_LENGTH and MASK not in s]
+    if words:
+        secret = words[pick % len(words)]
+        forms = [secret, quote(secret, safe="", errors="surrogatepass"), json.dumps(secret)[1:-1]]
+        redacted = redact(text + forms[pick % 3] + text)
+        assert secret not in redacted or secret in redact(text)
+    else:
+        redact(text)
 
 
 @pytest.mark.parametrize("cls", DOCUMENTS)

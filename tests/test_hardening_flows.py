@@ -212,7 +212,7 @@ def test_a_token_of_another_type_cannot_be_built_or_reloaded() -> None:
         Token.from_stored(stored)
 
 
-@pytest.mark.parametrize("access_token", ['""', "null", "5", "[]"])
+@pytest.mark.parametrize("access_token", ['""', "null", "5", "[]", '"a b"', '"tok\\n"', '"t\\u00e9"'])
 def test_an_empty_or_missing_access_token_is_refused(httpserver: HTTPServer, access_token: str) -> None:
     client = client_at(httpserver)
     answer(httpserver, '{"access_token": ' + access_token + ', "refresh_token": "rt-1", "expires_in": 60}')

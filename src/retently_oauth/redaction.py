@@ -14,10 +14,11 @@ and digits (gentler, for error descriptions, where words like `authorization_cod
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "mask_tokenlike", "printable", "secrets_in"]
 
@@ -34,17 +35,17 @@ def _hex(value: int, width: int = 0) -> str:
     return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
 
 
-def _char_pattern(ch: str) -> str:
-    """Every way one character of a secret may come back: raw, percent-encoded (once or twice), `+` for a space,
-    JSON `\\uXXXX` or short escapes, HTML character references."""
+def _char_alternatives(ch: str) -> list[str]:
+    """Every way one character of a secret may come back, longest first: raw, percent-encoded (once or twice),
+    `+` for a space, JSON `\\uXXXX` or short escapes, HTML character references."""
     code = ord(ch)
     utf8 = ch.encode("utf-8", "surrogatepass")
     alternatives = [
         re.escape(ch),
         "".join("%" + _hex(b, 2) for b in utf8),
         "".join("%25" + _hex(b, 2) for b in utf8),
-        f"&#0*{code};",
-        f"&#[xX]0*{_hex(code)};",
+        f"&#0{{0,8}}{code};",
+        f"&#[xX]0{{0,8}}{_hex(code)};",
     ]
     if code > 0xFFFF:
         high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
@@ -57,7 +58,30 @@ def _char_pattern(ch: str) -> str:
         alternatives.append(f"&{_HTML_NAMED[ch]};")
     if ch == " ":
         alternatives.append(r"\+")
-    return "(?:" + "|".join(alternatives) + ")"
+    return sorted(alternatives, key=len, reverse=True)
+
+
+def _literal_forms(secret: str) -> set[str]:
+    """The secret in each single encoding, as plain text to look for."""
+    pct = quote(secret, safe="", errors="surrogatepass")
+    plus = quote_plus(secret, safe="", errors="surrogatepass")
+    json_ascii = json.dumps(secret)[1:-1]
+    return {
+        secret,
+        pct,
+        _lower_hex(pct),
+        plus,
+        _lower_hex(plus),
+        quote(secret, errors="surrogatepass"),
+        json_ascii,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json_ascii.replace("/", "\\/"),
+        html.escape(secret),
+    }
+
+
+def _lower_hex(text: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
 
 
 def _base64_cores(secret: str) -> list[str]:
@@ -87,8 +111,19 @@ class Redactor:
         unique = sorted(
             {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
         )
-        parts = ["".join(_char_pattern(ch) for ch in secret) for secret in unique]
-        parts += sorted({re.escape(core) for secret in unique for core in _base64_cores(secret)}, key=len)[::-1]
+        literals = {form for secret in unique for form in _literal_forms(secret)}
+        literals |= {core for secret in unique for core in _base64_cores(secret)}
+        parts = [re.escape(form) for form in sorted(literals, key=len, reverse=True)]
+        # Then any mix of encodings, one character at a time. Each character's choice is atomic (a lookahead
+        # captured and consumed by a back-reference: Python 3.10 has no atomic groups), so hostile text cannot
+        # make the search backtrack exponentially; the literal forms above catch what atomic choice would miss.
+        group = 0
+        for secret in unique:
+            chars = []
+            for ch in secret:
+                group += 1
+                chars.append(f"(?=(?P<c{group}>{'|'.join(_char_alternatives(ch))}))(?P=c{group})")
+            parts.append("".join(chars))
         self._count = len(unique)
         self._pattern = re.compile("|".join(parts)) if parts else None
 

@@ -106,14 +106,21 @@ class FileStore:
     def permission_warning(self) -> str | None:
         """One line saying why the store is exposed to other users, or None.
 
-        The file readable or writable by group or others (it holds the client secret and the tokens), or its
-        directory writable by group or others without the sticky bit (anyone could replace the file). Never
-        raises: a store that cannot be inspected gives None (reading it will report the error).
+        The file owned by another user, the file readable or writable by group or others (it holds the client
+        secret and the tokens), or its directory writable by group or others without the sticky bit (anyone
+        could replace the file). Never raises: a store that cannot be inspected gives None (reading it will
+        report the error). The CLI prints it on stderr.
         """
         try:
-            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+            info = os.stat(self.path)
         except OSError:
-            mode = None
+            info = None
+        mode = None if info is None else stat.S_IMODE(info.st_mode)
+        if info is not None and hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            return (
+                f"warning: credentials store {self.path} belongs to another user (uid {info.st_uid}):"
+                " it may not hold your credentials"
+            )
         if mode is not None and mode & 0o077:
             return (
                 f"warning: credentials store {self.path} is accessible by other users (mode {mode:04o});"
@@ -162,7 +169,7 @@ class FileStore:
         import fcntl
 
         lock_path = self.path.with_name(self.path.name + ".lock")
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
             _make_private_dirs(lock_path.parent)
             fd = os.open(lock_path, flags, 0o600)
