@@ -325,3 +325,22 @@ def test_an_error_description_naming_the_refresh_token_does_not_show_it(httpserv
     with pytest.raises(OAuthError) as plain:
         client.refresh("SECRETRT123456")
     assert plain.value.error_description == "authorization_code expired (RFC6749)"
+
+
+def test_an_error_code_named_code_in_the_response_is_not_masked(httpserver: HTTPServer) -> None:
+    client = client_at(httpserver)
+    answer(httpserver, {"error": "invalid_grant", "code": "invalid_grant", "error_description": "expired"}, 400)
+    with pytest.raises(InvalidGrant) as caught:
+        client.refresh("rt-0123")
+    assert caught.value.error == "invalid_grant" and str(caught.value) == "invalid_grant: expired (HTTP 400)"
+
+
+def test_a_megabyte_error_description_is_cut_and_redacted(httpserver: HTTPServer) -> None:
+    client = client_at(httpserver, secret="cs#0123 secret")
+    description = "cs%230123+secret " + "x " * 500_000 + "cs#0123 secret"
+    answer(httpserver, {"error": "invalid_client", "error_description": description}, 401)
+    with pytest.raises(OAuthError) as caught:
+        client.refresh("rt-0123")
+    assert caught.value.error_description is not None and len(caught.value.error_description) <= 500
+    assert caught.value.error_description.startswith("*** x x")
+    assert "cs#0123" not in str(caught.value)

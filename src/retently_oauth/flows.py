@@ -59,6 +59,9 @@ _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _REDACT_WINDOW = 16384
 """Bytes of a response searched for secrets before an excerpt of its first few hundred is shown."""
 
+_TEXT_WINDOW = 8192
+"""Characters of a server string (an error description...) redacted before its first few hundred are shown."""
+
 _FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
@@ -196,8 +199,8 @@ class OAuthClient:
             redact = Redactor([self._client_secret, params.get("code"), *secrets_in(query)])
             description = callback.error_description
             raise AuthorizationDenied(
-                printable(redact(callback.error), 100),
-                None if description is None else printable(mask_tokenlike(redact(description)), 500),
+                printable(redact(callback.error[:_TEXT_WINDOW]), 100),
+                None if description is None else printable(mask_tokenlike(redact(description[:_TEXT_WINDOW])), 500),
             )
         if not callback.code:
             raise CallbackError("the callback carries neither a code nor an error")
@@ -270,6 +273,7 @@ def parse_token_response(response: Response, *, secrets: Iterable[str | None] = 
     """
     status = response.status
     body = response.body
+    secrets = tuple(secrets)
     try:
         data = json.loads(body) if body else None
         malformed = False
@@ -283,7 +287,7 @@ def parse_token_response(response: Response, *, secrets: Iterable[str | None] = 
         try:
             token_response = documents.structure(data, TokenResponse)
         except DocumentError as exc:
-            problems = _redactor(body, secrets)("; ".join(str(p) for p in exc.problems))
+            problems = _redactor(body, secrets)("; ".join(str(p) for p in exc.problems)[:_TEXT_WINDOW])
             raise ResponseFormatError(
                 f"token response is not the documented JSON: {printable(problems, 500)}", status=status
             ) from None
@@ -297,9 +301,11 @@ def parse_token_response(response: Response, *, secrets: Iterable[str | None] = 
         else:
             redact = _redactor(body, secrets)
             raw_description = error.error_description if isinstance(error.error_description, str) else None
-            description = None if raw_description is None else printable(mask_tokenlike(redact(raw_description)), 500)
+            description = None
+            if raw_description is not None:  # cut first: what follows the cut is never shown
+                description = printable(mask_tokenlike(redact(raw_description[:_TEXT_WINDOW])), 500)
             cls = OAUTH_ERRORS.get(error.error, OAuthError)
-            raise cls(printable(redact(error.error), 100), description, status=status)
+            raise cls(printable(redact(error.error[:_TEXT_WINDOW]), 100), description, status=status)
     raise ResponseFormatError(
         "token endpoint answered with an error that is not OAuth JSON",
         status=status,
@@ -321,7 +327,7 @@ def _check_grant(response: TokenResponse, body: bytes, secrets: Iterable[str | N
         raise ResponseFormatError("token response's expires_in is not a non-negative integer", status=200)
     token_type = response.token_type
     if isinstance(token_type, str) and token_type.lower() != "bearer":
-        shown = printable(_redactor(body, secrets)(token_type), 40)
+        shown = printable(_redactor(body, secrets)(token_type[:_TEXT_WINDOW]), 40)
         raise ResponseFormatError(
             f"token response's token_type is {shown!r}, not Bearer: such a token cannot be sent as one", status=200
         )

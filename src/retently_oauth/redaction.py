@@ -140,7 +140,8 @@ class Redactor:
         return text
 
 
-_SECRET_NAMES = r"(?:access_token|refresh_token|id_token|client_secret|code_verifier|code|api_key|password)"
+_SECRET_NAMES = r"(?:access_token|refresh_token|id_token|client_secret|code_verifier|api_key|password)"
+"""Not `code`: responses use it for error codes, and the authorization code is always among the secrets sent."""
 _JSON_VALUE = re.compile(r'"' + _SECRET_NAMES + r'"\s*:\s*"((?:[^"\\]|\\.){1,4096})')
 _FORM_VALUE = re.compile(r"(?<![A-Za-z0-9_])" + _SECRET_NAMES + r"=([^&\s\"'<>;,]{1,4096})")
 
