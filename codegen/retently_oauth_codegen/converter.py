@@ -549,8 +549,8 @@ class Writer:
 
     def _class_fields(self, n: Node, model: Model) -> list[str]:
         lines: list[str] = []
-        if any(f.default_source is not None for f in model.fields):
-            lines.append("defaulted = []")
+        if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
+            lines.append("defaulted: list[str] = []")
         for f in model.fields:
             key_path = f"path + {child('', f.key)!r}"
             sink = "problems" if f.own else "[]"
@@ -560,7 +560,15 @@ class Writer:
                     lines.append(f"    problems.append(_Problem({key_path}, 'required field missing'))")
                 lines.append(f"    f_{f.name} = {'_INVALID' if f.key in n.required else 'None'}")
             elif f.default_source is not None:
-                lines += [f"    f_{f.name} = {f.default_source}", f"    defaulted.append({f.name!r})"]
+                lines += [f"    f_{f.name} = {f.default_value}", f"    defaulted.append({f.name!r})"]
+            elif f.structured_default is not None:
+                lines += [
+                    f"    f_{f.name} = {self.fn(f.node)}({f.structured_default}, {key_path}, [])",
+                    f"    if f_{f.name} is _INVALID:",
+                    f"        f_{f.name} = {'_UNSET' if f.nullable else 'None'}",
+                    "    else:",
+                    f"        defaulted.append({f.name!r})",
+                ]
             elif f.nullable:
                 lines.append(f"    f_{f.name} = _UNSET")
             else:
@@ -578,7 +586,7 @@ class Writer:
             keys = self.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
             args.append(f"additional_properties={{k: x for k, x in v.items() if k not in {keys}}}")
         lines.append(f"    r = {model.name}({', '.join(args)})")
-        if any(f.default_source is not None for f in model.fields):
+        if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
             lines += ["    if defaulted:", '        _setattr(r, "_defaulted", frozenset(defaulted))']
         return lines
 
@@ -659,6 +667,13 @@ class Writer:
                 ]
                 continue
             absent = "_UNSET" if f.nullable else "None"
+            if f.structured_default is not None:
+                lines += [
+                    f"    x = o.{f.name}",
+                    f"    if x is not {absent} and {f.name!r} not in o._defaulted:",
+                    f"        d[{f.key!r}] = {value}",
+                ]
+                continue
             lines += [f"    x = o.{f.name}", f"    if x is not {absent}:", f"        d[{f.key!r}] = {value}"]
         if m.extra:
             lines += [

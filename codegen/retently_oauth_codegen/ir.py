@@ -9,11 +9,14 @@ results; `$ref`s are resolved with the parser's own reference keys, so a ref nam
 from __future__ import annotations
 
 import builtins
+import json
 import keyword
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from datamodel_code_generator.model.base import DataModel
 from datamodel_code_generator.model.enum import Enum as DmcgEnum
@@ -60,6 +63,7 @@ class Py:
 
 
 ANY = Py("any")
+_UNREADABLE = object()
 
 
 @dataclass(eq=False)
@@ -86,6 +90,8 @@ class FieldInfo:
     secret: bool = False
     default_source: str | None = None
     default_value: Any = None
+    structured_default: str | None = None
+    """A JSON default the representation cannot spell as Python: structured when the key is absent."""
     nullable: bool = False
 
 
@@ -244,6 +250,28 @@ RESERVED |= {
 }
 
 
+_FIELD_RESERVED = {
+    "self",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "frozenset",
+    "Any",
+    "Literal",
+    "Unset",
+    "datetime",
+    "date",
+    "UUID",
+    "None",
+    "True",
+    "False",
+}
+"""Field names that would shadow a name the class body's annotations use."""
+
+
 def is_secret(extras: dict[str, Any]) -> bool:
     return bool(
         extras.get("writeOnly") or extras.get("x-secret") or extras.get("x_secret") or extras.get("airbyte_secret")
@@ -258,7 +286,7 @@ def _num(value: Any) -> float | None:
 
 
 class Builder:
-    def __init__(self, parsed: Parsed, raw_root: dict[str, Any] | Any) -> None:
+    def __init__(self, parsed: Parsed, raw_root: dict[str, Any] | Any, base: Path) -> None:
         self.parsed = parsed
         self.parser = parsed.parser
         self.schema = Schema()
@@ -266,6 +294,8 @@ class Builder:
         self.by_id: dict[int, Node] = {}
         self.keep: list[Any] = []
         self.captured_by_loc: dict[str, Any] = {}
+        self.base = base
+        self.documents: dict[str, Any] = {}
         dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
         dialect = dialect if isinstance(dialect, str) else ""
         self.schema.strict_integers = "draft-04" in dialect or "draft-03" in dialect
@@ -294,10 +324,36 @@ class Builder:
         joined = str(posixpath.normpath(posixpath.join(posixpath.dirname(document), file_part)))
         return f"{joined}#{fragment}"
 
+    def _check_pointer(self, key: str, ref: Any, where: str) -> None:
+        """A `$ref` into a local file must name a value that is there (the parser would read it as `{}`)."""
+        doc, _, pointer = key.partition("#")
+        if "://" in doc or (pointer and not pointer.startswith("/")):
+            return
+        path = self.base / doc
+        if doc not in self.documents:
+            try:
+                self.documents[doc] = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                self.documents[doc] = _UNREADABLE
+        value = self.documents[doc]
+        if value is _UNREADABLE:
+            if not path.exists():
+                raise GenerationError(f"{where}: $ref {str(ref)!r} names a file that does not exist")
+            return
+        for token in pointer.split("/")[1:]:
+            token = unquote(token).replace("~1", "/").replace("~0", "~")
+            if isinstance(value, dict) and token in value:
+                value = value[token]
+            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+                value = value[int(token)]
+            else:
+                raise GenerationError(f"{where}: $ref {str(ref)!r} does not resolve")
+
     def _resolve(self, ref: Any, document: Any, where: str) -> Node:
         key = self._ref_key(ref, document)
         if key in self.by_key:
             return self.by_key[key]
+        self._check_pointer(key, ref, where)
         obj = self.captured_by_loc.get(key)
         if obj is None:
             try:
@@ -554,9 +610,13 @@ class Builder:
             if pnode is None:
                 pnode = Node(len(self.schema.nodes), f"{node.where}/properties/{_escape(key)}", boolean=True)
                 self.schema.nodes.append(pnode)
-            name = f.name
-            if name in taken or keyword.iskeyword(name) or not name.isidentifier():
-                name = f"{name}_" if name.isidentifier() else f"field_{len(m.fields)}"
+            name = str(f.name)
+            if name.startswith("_"):  # attrs would drop the underscore from the __init__ argument
+                name = "field" + name
+            if not name.isidentifier():
+                name = f"field_{len(m.fields)}"
+            while name in taken or keyword.iskeyword(name) or name in _FIELD_RESERVED:
+                name = f"{name}_"
             taken.add(name)
             info = FieldInfo(name, key, bool(f.required), pnode, own=key in own)
             info.secret = pnode.secret or is_secret(dict(f.extras or {}))
@@ -717,5 +777,5 @@ def _definitions_only(node: Node) -> bool:
     )
 
 
-def build(parsed: Parsed, raw_root: Any) -> Schema:
-    return Builder(parsed, raw_root).build()
+def build(parsed: Parsed, raw_root: Any, base: Path) -> Schema:
+    return Builder(parsed, raw_root, base).build()

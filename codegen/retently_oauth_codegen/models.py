@@ -85,6 +85,12 @@ def prepare_fields(schema: Schema) -> None:
             value = f.node.default if f.node.has_default else target.default
             if not f.required and has_default and value is not None:
                 f.default_source = _default(py, value, schema)
+                if f.default_source is None:
+                    f.structured_default = py_literal(value)
+                elif f.default_source.startswith("_field(factory=lambda: "):
+                    f.default_value = f.default_source[len("_field(factory=lambda: ") : -1]
+                else:
+                    f.default_value = f.default_source
 
 
 def _class(m: Model, schema: Schema) -> list[str]:
@@ -120,7 +126,7 @@ def _class(m: Model, schema: Schema) -> list[str]:
             "    additional_properties: dict[str, Any] = _field(factory=dict, repr=_keys_repr)",
             '    """Keys the schema does not name, kept as they came so that a document round-trips."""',
         ]
-    if any(f.default_source is not None for f in m.fields):
+    if any(f.default_source is not None or f.structured_default is not None for f in m.fields):
         lines += [
             "    _defaulted: frozenset[str] = _field(init=False, factory=frozenset, repr=False, eq=False)",
             '    """Defaulted fields the source document left out; they stay out when it is written back."""',

@@ -204,7 +204,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
     before = len(problems)
     r = v
     if type(v) is dict:
-        defaulted = []
+        defaulted: list[str] = []
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_id", "required field missing"))
@@ -256,7 +256,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
     before = len(problems)
     r = v
     if type(v) is dict:
-        defaulted = []
+        defaulted: list[str] = []
         x = v.get("api_key", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".api_key", "required field missing"))
@@ -775,7 +775,7 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        defaulted = []
+        defaulted: list[str] = []
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_id", "required field missing"))
@@ -893,7 +893,7 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
     before = len(problems)
     r = v
     if type(v) is dict:
-        defaulted = []
+        defaulted: list[str] = []
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_id", "required field missing"))
@@ -961,7 +961,7 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        defaulted = []
+        defaulted: list[str] = []
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_id", "required field missing"))
