@@ -1,10 +1,11 @@
 """A local Retently-compatible OAuth server, for demos and tests (ours and downstream SDKs').
 
 It implements the Retently OAuth guide on 127.0.0.1 with an ephemeral port: `/api/oauth/authorize` consents at
-once and redirects with `code` and `state` (or `error`, when told to deny), `/api/oauth/token` serves both grants
+once and redirects with `code` and `state` (or `error`, when told to deny) or, with `consent="page"`, shows a
+consent page whose Allow and Deny buttons post back and then redirect alike; `/api/oauth/token` serves both grants
 with client_secret_post, and `/api/v2/customers` is a sample API route that takes a bearer token or the
-API-token header `api_key=<key>`. Faults can be queued for the token endpoint. Use it as a context manager or
-through the `retently_server` pytest fixture::
+API-token header `api_key=<key>`. Faults can be queued for the token endpoint, and token requests held back. Use
+it as a context manager or through the `retently_server` pytest fixture::
 
     with RetentlyServer(expires_in=5, rotate_refresh_tokens=True) as server:
         client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri,
@@ -14,14 +15,16 @@ through the `retently_server` pytest fixture::
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import html
 import json
 import secrets
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -33,6 +36,11 @@ from .endpoints import Endpoints
 
 Fault = Literal["html_500", "retry_after_503", "malformed_json", "slow", "drop", "huge"]
 FAULTS: tuple[str, ...] = ("html_500", "retry_after_503", "malformed_json", "slow", "drop", "huge")
+Consent = Literal["auto", "page"]
+HOLD_LIMIT = 60.0
+"""The longest a held token request waits for `hold_token_requests()` to end, in seconds."""
+MAX_PENDING_CONSENTS = 256
+"""Consent pages awaiting an answer; past it the oldest is forgotten (its buttons then get an error page)."""
 
 
 @attrs.define
@@ -41,6 +49,16 @@ class _Grant:
     redirect_uri: str
     code_challenge: str | None
     used: bool = False
+
+
+@attrs.frozen
+class _Pending:
+    """An authorization request shown on a consent page, waiting for Allow or Deny."""
+
+    redirect_uri: str
+    state: str | None
+    code_challenge: str | None
+    scope: str | None
 
 
 class RetentlyServer:
@@ -57,7 +75,10 @@ class RetentlyServer:
         deny: bool = False,
         slow_seconds: float = 2.0,
         api_key: str = "demo-api-key",
+        consent: Consent = "auto",
     ) -> None:
+        if consent not in ("auto", "page"):
+            raise ValueError(f"consent must be 'auto' or 'page', not {consent!r}")
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
@@ -67,10 +88,17 @@ class RetentlyServer:
         self.slow_seconds = slow_seconds
         self.api_key = api_key
         """Accepted on the API route as `Authorization: api_key=<key>` (Retently's API-token credentials)."""
+        self.consent: Consent = consent
+        """`auto`: the authorize endpoint redirects at once (granting, or denying when `deny` is set), as a
+        program driving the flow needs; `page`: it shows a consent page, and a person's Allow or Deny decides."""
         self.counts: Counter[str] = Counter()
-        """Requests served by kind: authorization_code, refresh_token, authorize, api (api_unauthorized of them
-        answered 401), fault."""
-        self._lock = threading.Lock()
+        """Requests served by kind: authorization_code, refresh_token, authorize, consent_allowed and
+        consent_denied (answers to the consent page), api (api_unauthorized of them answered 401), fault, held
+        (token requests held back by `hold_token_requests`)."""
+        self._lock = threading.Condition()
+        self._pending: OrderedDict[str, _Pending] = OrderedDict()
+        self._release = threading.Event()
+        self._release.set()
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: set[str] = set()
         self._access_tokens: dict[str, float] = {}
@@ -149,6 +177,23 @@ class RetentlyServer:
         with self._lock:
             return refresh_token in self._refresh_tokens
 
+    def wait_for(self, kind: str, count: int = 1, timeout: float = 10.0) -> bool:
+        """Waits until `counts[kind]` reaches `count`; False if `timeout` seconds pass first."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.counts[kind] >= count, timeout)
+
+    @contextlib.contextmanager
+    def hold_token_requests(self) -> Iterator[None]:
+        """Token requests arriving inside the block wait (at most `HOLD_LIMIT` s) until it ends, then are served.
+
+        With `wait_for("held")`, a test can act while a client is known to be inside its token request.
+        """
+        self._release.clear()
+        try:
+            yield
+        finally:
+            self._release.set()
+
     def expire_access_tokens(self) -> None:
         """Makes every issued access token expired, as if hours had passed."""
         with self._lock:
@@ -157,23 +202,62 @@ class RetentlyServer:
 
     # request handling (called by the handler) -----------------------------------------------------------------
 
+    def _bump(self, kind: str) -> None:
+        """Counts one request of `kind` (the lock held) and wakes `wait_for`."""
+        self.counts[kind] += 1
+        self._lock.notify_all()
+
     def _authorize(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         redirect = params.get("redirect_uri", "")
         if params.get("client_id") != self.client_id or not redirect:
-            return 400, {"Content-Type": "text/plain"}, b"unknown client or missing redirect_uri"
+            return _page(400, "Unknown application", "The client_id is unknown or the redirect_uri is missing.")
+        challenge = params.get("code_challenge") if params.get("code_challenge_method") == "S256" else None
+        pending = _Pending(redirect, params.get("state"), challenge, params.get("scope"))
         with self._lock:
-            self.counts["authorize"] += 1
-            if self.deny:
-                query = {"error": "access_denied", "error_description": "The user denied access"}
-            else:
-                code = secrets.token_urlsafe(24)
-                challenge = params.get("code_challenge") if params.get("code_challenge_method") == "S256" else None
-                self._codes[code] = _Grant(self.client_id, redirect, challenge)
-                query = {"code": code}
-        if "state" in params:
-            query["state"] = params["state"]
-        separator = "&" if urlsplit(redirect).query else "?"
-        return 302, {"Location": redirect + separator + urlencode(query)}, b""
+            self._bump("authorize")
+            if self.consent == "auto":
+                return self._decide(pending, allow=not self.deny)
+            ticket = secrets.token_urlsafe(16)
+            self._pending[ticket] = pending
+            while len(self._pending) > MAX_PENDING_CONSENTS:
+                self._pending.popitem(last=False)
+        return _consent_page(self.client_id, pending, ticket)
+
+    def _answer(self, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """The consent page's form: `ticket` and `decision` (allow or deny); each ticket is answered once."""
+        decision = form.get("decision")
+        if decision not in ("allow", "deny"):
+            return _page(400, "Invalid request", "Choose Allow or Deny on the consent page.")
+        with self._lock:
+            pending = self._pending.pop(form.get("ticket", ""), None)
+            if pending is None:
+                return _page(
+                    400,
+                    "This request was already answered",
+                    "Start the login again from your application to get a new consent page.",
+                )
+            self._bump("consent_allowed" if decision == "allow" else "consent_denied")
+            return self._decide(pending, allow=decision == "allow")
+
+    def _decide(self, pending: _Pending, *, allow: bool) -> tuple[int, dict[str, str], bytes]:
+        """The redirect to the client, with a new code or `access_denied`, and the request's state (lock held)."""
+        if allow:
+            code = secrets.token_urlsafe(24)
+            self._codes[code] = _Grant(self.client_id, pending.redirect_uri, pending.code_challenge)
+            query = {"code": code}
+        else:
+            query = {"error": "access_denied", "error_description": "The user denied access"}
+        if pending.state is not None:
+            query["state"] = pending.state
+        separator = "&" if urlsplit(pending.redirect_uri).query else "?"
+        return 302, {"Location": pending.redirect_uri + separator + urlencode(query)}, b""
+
+    def _hold(self) -> None:
+        """Holds a token request while `hold_token_requests()` is in force (bounded by `HOLD_LIMIT`)."""
+        if not self._release.is_set():
+            with self._lock:
+                self._bump("held")
+            self._release.wait(HOLD_LIMIT)
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("client_id") != self.client_id or not hmac.compare_digest(
@@ -183,7 +267,7 @@ class RetentlyServer:
         grant = form.get("grant_type")
         with self._lock:
             if grant == "authorization_code":
-                self.counts["authorization_code"] += 1
+                self._bump("authorization_code")
                 code = self._codes.get(form.get("code", ""))
                 if code is None or code.used:
                     return 400, {"error": "invalid_grant", "error_description": "The code is invalid or was used"}
@@ -199,7 +283,7 @@ class RetentlyServer:
                 refresh = secrets.token_urlsafe(24)
                 self._refresh_tokens.add(refresh)
             elif grant == "refresh_token":
-                self.counts["refresh_token"] += 1
+                self._bump("refresh_token")
                 refresh = form.get("refresh_token", "")
                 if refresh not in self._refresh_tokens:
                     return 400, {"error": "invalid_grant", "error_description": "The refresh token is invalid"}
@@ -217,7 +301,7 @@ class RetentlyServer:
     def _api(self, authorization: str) -> tuple[int, dict[str, Any]]:
         scheme, _, token = authorization.partition(" ")
         with self._lock:
-            self.counts["api"] += 1
+            self._bump("api")
             if authorization.startswith("api_key="):
                 key = authorization.removeprefix("api_key=").encode()
                 valid = bool(self.api_key) and hmac.compare_digest(key, self.api_key.encode())
@@ -225,7 +309,7 @@ class RetentlyServer:
                 expiry = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
                 valid = expiry is not None and expiry > time.monotonic()
             if not valid:
-                self.counts["api_unauthorized"] += 1
+                self._bump("api_unauthorized")
         if not valid:
             return 401, {"error": "invalid_token", "error_description": "The access token is expired or unknown"}
         return 200, {"data": [{"id": "c-1", "email": "ada@example.com"}, {"id": "c-2", "email": "alan@example.com"}]}
@@ -233,9 +317,56 @@ class RetentlyServer:
     def _next_fault(self) -> str | None:
         with self._lock:
             if self._faults:
-                self.counts["fault"] += 1
+                self._bump("fault")
                 return self._faults.pop(0)
         return None
+
+
+_HTML_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+_STYLE = """body{font:16px/1.5 system-ui,sans-serif;max-width:30em;margin:4em auto;padding:0 1em;color:#222}
+h1{font-size:1.3em}dl{margin:1.5em 0}dt{font-weight:600}dd{margin:0 0 .6em;word-break:break-all;color:#444}
+.buttons{display:flex;gap:.8em;margin-top:1.5em}
+button{font:inherit;padding:.5em 1.6em;border-radius:6px;border:1px solid #888;background:#fff;cursor:pointer}
+button.allow{background:#1a6d3c;border-color:#1a6d3c;color:#fff}"""
+
+
+def _html(title: str, body: str) -> bytes:
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>\n<body>{body}</body></html>\n"
+    ).encode()
+
+
+def _page(status: int, title: str, text: str) -> tuple[int, dict[str, str], bytes]:
+    """A small page saying one thing (an error); fixed text, nothing from the request."""
+    body = f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+    return status, dict(_HTML_HEADERS), _html(f"Retently (embedded): {title}", body)
+
+
+def _consent_page(client_id: str, pending: _Pending, ticket: str) -> tuple[int, dict[str, str], bytes]:
+    """The consent page: who asks, where the answer goes, and Allow / Deny buttons posting the ticket back."""
+    rows = [("Application", client_id), ("Access", pending.scope or "your Retently account (all scopes)")]
+    rows.append(("Returns to", pending.redirect_uri))
+    details = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
+    body = (
+        "<h1>Authorize access to your Retently account?</h1>"
+        f"<p><strong>{html.escape(client_id)}</strong> asks to use Retently on your behalf.</p>"
+        f"<dl>{details}</dl>"
+        '<form method="post" action="/api/oauth/authorize">'
+        f'<input type="hidden" name="ticket" value="{html.escape(ticket)}">'
+        '<div class="buttons"><button class="allow" type="submit" name="decision" value="allow">Allow</button>'
+        '<button class="deny" type="submit" name="decision" value="deny">Deny</button></div></form>'
+        "<p><small>Embedded Retently server for tests and demos (retently_oauth.testing).</small></p>"
+    )
+    return 200, dict(_HTML_HEADERS), _html("Retently (embedded): authorize access", body)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -281,9 +412,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        if urlsplit(self.path).path != "/api/oauth/token":
+        path = urlsplit(self.path).path
+        if path == "/api/oauth/authorize":
+            status, headers, page = self.server_state._answer(dict(parse_qsl(body.decode("utf-8", "replace"))))
+            self._send(status, page, headers)
+            return
+        if path != "/api/oauth/token":
             self._json(404, {"error": "not_found"})
             return
+        self.server_state._hold()
         fault = self.server_state._next_fault()
         if fault is not None and self._fault(fault):
             return
