@@ -344,3 +344,25 @@ def test_a_megabyte_error_description_is_cut_and_redacted(httpserver: HTTPServer
     assert caught.value.error_description is not None and len(caught.value.error_description) <= 500
     assert caught.value.error_description.startswith("*** x x")
     assert "cs#0123" not in str(caught.value)
+
+
+def test_arguments_no_encoder_can_take_are_argument_errors(httpserver: HTTPServer) -> None:
+    """A lone surrogate in a secret, a code or a refresh token is an ArgumentError, not a UnicodeEncodeError from
+    the form encoder; a redirect_uri urllib cannot split is an ArgumentError, not a ValueError."""
+    with pytest.raises(retently_oauth.ArgumentError):
+        OAuthClient("cid", "secret\ud800", "http://127.0.0.1/cb")
+    with pytest.raises(retently_oauth.ArgumentError):
+        OAuthClient("cid", "secret", "http://[::1/cb")
+    with pytest.raises(retently_oauth.ArgumentError):
+        OAuthClient("cid", "secret", "http://127.0.0.1/cb\udc00")
+    client = client_at(httpserver)
+    answer(httpserver, {"access_token": "at-1", "refresh_token": "rt-1"})
+    calls: list[Callable[[], Token]] = [
+        lambda: client.refresh("rt\ud800"),
+        lambda: client.exchange_code("c\udfff"),
+        lambda: client.exchange_code("code", code_verifier="v\ud800"),
+    ]
+    for call in calls:
+        with pytest.raises(retently_oauth.ArgumentError, match="lone surrogate"):
+            call()
+    assert len(httpserver.log) == 0

@@ -110,10 +110,15 @@ class OAuthClient:
         transport: Transport | None = None,
     ) -> None:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-            if not isinstance(value, str) or not value:
-                raise ArgumentError(f"{name} must be a non-empty string")
-        if redirect_uri is not None and (not isinstance(redirect_uri, str) or not urlsplit(redirect_uri).scheme):
-            raise ArgumentError("redirect_uri must be an absolute URL")
+            _check_text(name, value)
+        if redirect_uri is not None:
+            _check_text("redirect_uri", redirect_uri)
+            try:
+                absolute = bool(urlsplit(redirect_uri).scheme)
+            except ValueError:
+                absolute = False
+            if not absolute:
+                raise ArgumentError("redirect_uri must be an absolute URL")
         self.client_id = client_id
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri
@@ -215,8 +220,9 @@ class OAuthClient:
         until it expires (`Token.refreshable` is False, and `Token.to_stored` raises NoRefreshToken). `redact`:
         more secrets the caller holds, kept out of error text as the ones sent are.
         """
-        if not isinstance(code, str) or not code:
-            raise ArgumentError("code must be a non-empty string")
+        _check_text("code", code)
+        if code_verifier is not None:
+            _check_text("code_verifier", code_verifier)
         form = AuthorizationCodeTokenRequest(
             client_id=self.client_id,
             client_secret=self._client_secret,
@@ -230,8 +236,7 @@ class OAuthClient:
         """A new access token from a refresh token; keeps `refresh_token` when the response names none (or an
         empty one). `redact`: more secrets the caller holds (such as the current access token), kept out of error
         text as the ones sent are."""
-        if not isinstance(refresh_token, str) or not refresh_token:
-            raise ArgumentError("refresh_token must be a non-empty string")
+        _check_text("refresh_token", refresh_token)
         form = RefreshTokenRequest(
             client_id=self.client_id,
             client_secret=self._client_secret,
@@ -347,6 +352,14 @@ def _excerpt(body: bytes, secrets: Iterable[str | None]) -> str:
     text = body[:_REDACT_WINDOW].decode("utf-8", "replace")
     redacted = Redactor([*secrets, *secrets_in(text)])(text)
     return excerpt(redacted.encode("utf-8"))
+
+
+def _check_text(name: str, value: object) -> None:
+    """ArgumentError unless `value` is a non-empty string that can be encoded (no lone surrogates)."""
+    if not isinstance(value, str) or not value:
+        raise ArgumentError(f"{name} must be a non-empty string")
+    if not _is_text(value):
+        raise ArgumentError(f"{name} is not valid text (it holds a lone surrogate)")
 
 
 def _is_text(value: str) -> bool:
