@@ -366,3 +366,12 @@ def test_arguments_no_encoder_can_take_are_argument_errors(httpserver: HTTPServe
         with pytest.raises(retently_oauth.ArgumentError, match="lone surrogate"):
             call()
     assert len(httpserver.log) == 0
+
+
+def test_an_authorization_url_with_a_lone_surrogate_is_an_argument_error() -> None:
+    client = OAuthClient("cid", "secret", "http://127.0.0.1/cb")
+    with pytest.raises(retently_oauth.ArgumentError):
+        client.authorize_url(state="s\ud800")
+    with pytest.raises(retently_oauth.ArgumentError):
+        client.authorize_url(scope="read\udfff")
+    assert client.authorize_url(scope="read write").url

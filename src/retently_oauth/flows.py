@@ -140,6 +140,9 @@ class OAuthClient:
         """The authorization page URL: client_id, redirect_uri, response_type=code, state, optional scope/PKCE."""
         redirect_uri = self._require_redirect_uri("an authorization URL")
         state = state or secrets.token_urlsafe(24)
+        _check_text("state", state)
+        if scope is not None:
+            _check_text("scope", scope)
         verifier = challenge = None
         if pkce:
             verifier, challenge = pkce_pair()
