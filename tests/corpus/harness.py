@@ -42,6 +42,8 @@ class Entry:
     dist: str | None = None
     sdist: str | None = None
     pointer: str | None = None
+    draw: bool = True  # False: hypothesis-jsonschema cannot draw from it in reasonable time (see corpus.toml)
+    seeds: tuple[str, ...] = ()  # our own documents (JSON texts) for it, judged by jsonschema like any other
 
     @property
     def package(self) -> str:
@@ -58,7 +60,7 @@ def load_corpus() -> list[Entry]:
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
     with CORPUS_LIST.open("rb") as f:
-        entries = [Entry(**raw) for raw in tomllib.load(f)["schema"]]
+        entries = [Entry(**{**raw, "seeds": tuple(raw.get("seeds", ()))}) for raw in tomllib.load(f)["schema"]]
     ids = [e.id for e in entries]
     assert len(set(ids)) == len(ids), "duplicate ids in corpus.toml"
     return entries
@@ -536,11 +538,13 @@ def draw_cached(schema: Json, count: int, seconds: float) -> tuple[list[Json], s
     return docs, why
 
 
-def documents_for(schema: Json, seed: str, count: int = 25, seconds: float = 6.0) -> tuple[list[tuple[str, Json]], str]:
-    """Drawn documents (plus fallbacks when drawing failed or gave few) and their mutants, deterministic for a seed;
-    and why drawing fell short ("" when it did not)."""
-    drawn, why = draw_cached(schema, count, seconds)
-    base = [("drawn", d) for d in drawn]
+def documents_for(
+    schema: Json, seed: str, *, draw: bool = True, seeds: tuple[str, ...] = (), count: int = 15, seconds: float = 60.0
+) -> tuple[list[tuple[str, Json]], str]:
+    """Drawn documents (plus fallbacks when drawing is off, failed or gave few) and their mutants, deterministic
+    for a seed; and why drawing fell short ("" when it did not)."""
+    drawn, why = draw_cached(schema, count, seconds) if draw else ([], "not drawn (corpus.toml: draw = false)")
+    base = [("drawn", d) for d in drawn] + [("seed", json.loads(text)) for text in seeds]
     if why or len(drawn) < 5:
         base += [("fallback", d) for d in fallback_documents(schema)]
     seen: set[str] = set()
