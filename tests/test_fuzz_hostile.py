@@ -223,6 +223,10 @@ def test_file_store_load_gives_credentials_or_a_store_error(content: bytes) -> N
             assert "corrupt" in str(exc)
         else:
             assert isinstance(loaded, StoredCredentials)
+            try:
+                FileStore(Path(directory) / "copy.json").save(loaded)
+            except StoreError as exc:
+                assert "not valid Unicode" in str(exc)
 
 
 # the token response parser --------------------------------------------------------------------------------------

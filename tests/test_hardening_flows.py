@@ -375,3 +375,12 @@ def test_an_authorization_url_with_a_lone_surrogate_is_an_argument_error() -> No
     with pytest.raises(retently_oauth.ArgumentError):
         client.authorize_url(scope="read\udfff")
     assert client.authorize_url(scope="read write").url
+
+
+@pytest.mark.parametrize("member", ['"refresh_token": "r\\ud800t"', '"scope": "read \\udfff"'])
+def test_a_lone_surrogate_in_a_granted_token_is_a_response_format_error(httpserver: HTTPServer, member: str) -> None:
+    """A JSON escape can carry a lone surrogate; such a token could be neither sent back nor stored."""
+    client = client_at(httpserver)
+    answer(httpserver, '{"access_token": "at-1", ' + member + "}")
+    with pytest.raises(ResponseFormatError, match="not valid Unicode"):
+        client.refresh("rt-0")

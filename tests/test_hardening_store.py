@@ -3,6 +3,7 @@ directories, huge numbers and huge files."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -148,3 +149,13 @@ def test_a_corrupt_store_error_does_not_repeat_secrets_from_its_keys(tmp_path: P
     with pytest.raises(StoreError) as caught:
         FileStore(path).load()
     assert "store-refresh-token" not in str(caught.value)
+
+
+def test_saving_a_lone_surrogate_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "creds.json"
+    path.write_text(json.dumps({**DOCUMENT, "scope": "read \ud800"}))
+    loaded = FileStore(path).load()
+    assert loaded is not None
+    with pytest.raises(StoreError, match="not valid Unicode"):
+        FileStore(tmp_path / "copy.json").save(loaded)
+    assert not (tmp_path / "copy.json").exists()

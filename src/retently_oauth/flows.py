@@ -330,6 +330,9 @@ def _check_grant(response: TokenResponse, body: bytes, secrets: Iterable[str | N
         raise ResponseFormatError(
             "token response's access_token holds characters an Authorization header cannot carry", status=200
         )
+    for name, value in (("refresh_token", response.refresh_token), ("scope", response.scope)):
+        if isinstance(value, str) and not _is_text(value):
+            raise ResponseFormatError(f"token response's {name} is not valid Unicode (a lone surrogate)", status=200)
     expires_in = response.expires_in
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0):
         raise ResponseFormatError("token response's expires_in is not a non-negative integer", status=200)

@@ -139,7 +139,10 @@ class FileStore:
 
     def save(self, credentials: StoredCredentials) -> None:
         """Replaces the document atomically. Hold `locked()` when other writers may share the file."""
-        data = documents.dumps(credentials).encode("utf-8")
+        try:
+            data = documents.dumps(credentials).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, as a JSON escape like "\ud800" can carry
+            raise StoreError(f"cannot write credentials store {self.path}: a value is not valid Unicode") from None
         directory = self.path.parent
         try:
             _make_private_dirs(directory)
