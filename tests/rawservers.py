@@ -145,8 +145,8 @@ class RawServer:
             thread.start()
 
     def _serve(self, sock: socket.socket, index: int) -> None:
-        sock.settimeout(IO_TIMEOUT)
         try:
+            sock.settimeout(IO_TIMEOUT)  # inside the try: close() may race the accept
             if self.tls is not None:
                 sock = self.tls.wrap_socket(sock, server_side=True)
                 with self.lock:
