@@ -48,6 +48,7 @@ class Parsed:
     parser: CapturingParser
     results: list[Any]
     objects: dict[int, list[Any]] = field(default_factory=dict)
+    class_name: str | None = None
     """id(reference) -> the schema objects recorded for it (first is the one the model is built from)."""
 
 
@@ -91,7 +92,7 @@ def parse(schema_path: Path, class_name: str | None = None) -> Parsed:
         except Exception as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise GenerationError(f"{schema_path.name}#: datamodel-code-generator cannot parse it: {message}") from None
-    parsed = Parsed(parser, list(parser.results))
+    parsed = Parsed(parser, list(parser.results), class_name=class_name)
     for reference, obj in parser.captured:
         parsed.objects.setdefault(id(reference), []).append(obj)
     return parsed

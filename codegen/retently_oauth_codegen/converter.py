@@ -654,6 +654,9 @@ class Writer:
 
     def _unstructure_class(self, n: Node, m: Model) -> str:
         lines = [f"def _u_{m.name}(o: {m.name}) -> dict[str, Any]:", "    d: dict[str, Any] = {}", "    x: Any"]
+        if n.types is None or set(n.types) - {"object"}:  # values of other JSON types are kept as they came
+            lines = [f"def _u_{m.name}(o: Any) -> Any:", f"    if type(o) is not {m.name}:", "        return o"]
+            lines += ["    d: dict[str, Any] = {}", "    x: Any"]
         for f in m.fields:
             value = self.dump(f.node.py, "x", f.node.target())
             if f.required:

@@ -72,7 +72,7 @@ def load(schema_path: Path, class_name: str | None = None) -> ir.Schema:
         raise GenerationError(f"{schema_path.name}#: a schema is an object or a boolean")
     parsed = parse(schema_path, class_name)
     try:
-        return ir.build(parsed, raw, schema_path.resolve().parent)
+        return ir.build(parsed, raw, schema_path.resolve().parent, schema_path.resolve().name)
     except GenerationError:
         raise
     except RecursionError:

@@ -286,7 +286,7 @@ def _num(value: Any) -> float | None:
 
 
 class Builder:
-    def __init__(self, parsed: Parsed, raw_root: dict[str, Any] | Any, base: Path) -> None:
+    def __init__(self, parsed: Parsed, raw_root: dict[str, Any] | Any, base: Path, root_doc: str) -> None:
         self.parsed = parsed
         self.parser = parsed.parser
         self.schema = Schema()
@@ -295,6 +295,8 @@ class Builder:
         self.keep: list[Any] = []
         self.captured_by_loc: dict[str, Any] = {}
         self.base = base
+        self.root_doc = root_doc
+        self.class_name = parsed.class_name
         self.documents: dict[str, Any] = {}
         dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
         dialect = dialect if isinstance(dialect, str) else ""
@@ -323,6 +325,14 @@ class Builder:
             return str(ref if "#" in ref else ref + "#")
         joined = str(posixpath.normpath(posixpath.join(posixpath.dirname(document), file_part)))
         return f"{joined}#{fragment}"
+
+    def _load(self, key: str) -> Any:
+        if key in self.by_key:
+            return None
+        try:
+            return self.parser._load_ref_schema_object(key)
+        except Exception:
+            return None
 
     def _check_pointer(self, key: str, ref: Any, where: str) -> None:
         """A `$ref` into a local file must name a value that is there (the parser would read it as `{}`)."""
@@ -378,6 +388,8 @@ class Builder:
             where = str(loc)
             document = loc.document
             key = where
+        elif key is None and "#" in where:
+            key = where
         if key is not None and key in self.by_key:
             return self.by_key[key]
         if id(obj) in self.by_id:
@@ -406,8 +418,11 @@ class Builder:
         if obj.is_boolean_schema_false:
             n.boolean = False
             return
-        if obj.ref is not None:
-            n.ref = self._resolve(obj.ref, document, where)
+        ref = obj.ref
+        if ref is None and (obj.recursiveRef is not None or obj.dynamicRef is not None):
+            ref = "#"  # $recursiveRef / $dynamicRef read as a reference to the document root
+        if ref is not None:
+            n.ref = self._resolve(ref, document, where)
         set_fields = {k for k in obj.model_fields_set if getattr(obj, k) not in (None, [], {})}
         validation = (set_fields - {"ref", "extras", "description", "title", "default", "writeOnly", "readOnly"}) | (
             set(extras) - _META_ONLY - {"x-accept-date", "x-secret", "airbyte_secret"}
@@ -415,7 +430,7 @@ class Builder:
         validation = {k for k in validation if not k.startswith(("x-", "x_", "airbyte", "order", "$"))}
         validation -= {"examples", "example", "id", "anchor", "x_enum_varnames", "x_enum_descriptions"}
         validation -= {"x_enum_names", "x_enum_field_as_literal", "custom_type_path", "custom_base_path"}
-        validation -= {"recursiveAnchor", "dynamicAnchor", "read_as_const", "nullable"}
+        validation -= {"recursiveAnchor", "dynamicAnchor", "read_as_const", "nullable", "recursiveRef", "dynamicRef"}
         if n.ref is not None and (not validation or self.schema.refs_override_siblings):
             n.ref_only = True
             return
@@ -469,7 +484,8 @@ class Builder:
                 re.compile(pattern)
             except re.error as exc:
                 raise GenerationError(f"{where}/patternProperties: not a valid regular expression: {exc}") from None
-            n.pattern_properties += ((pattern, self._child(value, f"{where}/patternProperties", document)),)
+            at = f"{where}/patternProperties/{_escape(pattern)}"
+            n.pattern_properties += ((pattern, self._child(value, at, document)),)
         if obj.propertyNames is not None:
             n.property_names = self._child(obj.propertyNames, f"{where}/propertyNames", document)
         n.min_properties, n.max_properties = obj.minProperties, obj.maxProperties
@@ -513,6 +529,8 @@ class Builder:
             loc = location_of(model.reference) or obj.schema_location
             where = str(loc) if loc is not None else model.reference.path
             document = loc.document if loc is not None else where.partition("#")[0]
+            if loc is not None:  # the schema object as written (the parser may have merged $ref siblings into it)
+                obj = self._load(where) or obj
             node = self.node(obj, where, document, key=where)
             name = model.class_name
             if name in RESERVED or name.startswith("_"):
@@ -525,7 +543,7 @@ class Builder:
             used.add(name)
             named.append((model, name, node))
         for model, name, node in named:
-            is_root = model.reference.path.endswith("#") or where_is_root(node.where)
+            is_root = node.where == f"{self.root_doc}#"
             if isinstance(model, (DmcgEnum, AttrsModel)) and node.model is not None and node.model.kind != "alias":
                 # the parser made a second model of the same schema object: an alias of the first
                 m = Model(name, "alias", node, model, description=node.description)
@@ -547,25 +565,49 @@ class Builder:
                 m = Model(name, "class", node, model, description=node.description)
                 node.model = m
             elif isinstance(model, AttrsTypeAlias):
-                if is_root and _definitions_only(node):
+                if node.where == f"{self.root_doc}#" and _definitions_only(node):
                     continue
                 m = Model(name, "alias", node, model, description=node.description)
                 node.aliases.append(m)
             else:
                 continue
             self.schema.models[name] = m
-            if is_root:
+            if is_root and (self.schema.root is None or self.schema.root.kind == "alias"):
                 self.schema.root = m
                 self.schema.root_node = node
-        # an alias whose node became an enum (nullable enums) stays an alias of that enum
-        for n in self.schema.nodes:
-            n.target()
+        if self.schema.root is None:
+            self._root_without_model(used)
         for m in self.schema.models.values():
             if m.kind == "class":
                 self._fields(m)
         for n in list(self.schema.nodes):
             self.own_py(n, set())
         return self.schema
+
+    def _root_without_model(self, used: set[str]) -> None:
+        """The parser made no model at the root (a bare `$ref`, say): ROOT is what it leads to, or an alias."""
+        key = f"{self.root_doc}#"
+        try:
+            obj = self.parser._load_ref_schema_object(key)
+        except Exception:
+            return
+        node = self.node(obj, key, self.root_doc, key=key)
+        if _definitions_only(node):
+            return
+        target = node.target()
+        if target.model is not None:
+            self.schema.root = target.model
+        elif target.aliases:
+            self.schema.root = target.aliases[0]
+        else:
+            name = self.class_name or "Model"
+            while name in used or name in RESERVED:
+                name += "_"
+            m = Model(name, "alias", target, None, description=target.description)
+            target.aliases.append(m)
+            self.schema.models[name] = m
+            self.schema.root = m
+        self.schema.root_node = node
 
     def _class_props(self, node: Node, seen: set[int]) -> dict[str, Node]:
         node = node.target()
@@ -777,5 +819,5 @@ def _definitions_only(node: Node) -> bool:
     )
 
 
-def build(parsed: Parsed, raw_root: Any, base: Path) -> Schema:
-    return Builder(parsed, raw_root, base).build()
+def build(parsed: Parsed, raw_root: Any, base: Path, root_doc: str) -> Schema:
+    return Builder(parsed, raw_root, base, root_doc).build()

@@ -74,6 +74,25 @@ def _default(py: Py, value: Any, schema: Schema) -> str | None:
     return None
 
 
+def _reachable(py: Py, schema: Schema, seen: set[str]) -> set[str]:
+    """The generated classes a value of `py` may hold, at any depth."""
+    if py.kind in ("class", "alias"):
+        if py.name in seen:
+            return seen
+        seen.add(py.name)
+        m = schema.models[py.name]
+        if m.kind == "alias":
+            if m.node.own_py is not None:
+                _reachable(m.node.own_py, schema, seen)
+        else:
+            for f in m.fields:
+                _reachable(f.node.py, schema, seen)
+        return seen
+    for a in py.args:
+        _reachable(a, schema, seen)
+    return seen
+
+
 def prepare_fields(schema: Schema) -> None:
     """Decides each field's annotation-related facts: default, nullability."""
     for m in schema.models.values():
@@ -86,7 +105,8 @@ def prepare_fields(schema: Schema) -> None:
             if not f.required and has_default and value is not None:
                 f.default_source = _default(py, value, schema)
                 if f.default_source is None:
-                    f.structured_default = py_literal(value)
+                    if m.name not in _reachable(py, schema, set()):  # a default of its own class would recurse
+                        f.structured_default = py_literal(value)
                 elif f.default_source.startswith("_field(factory=lambda: "):
                     f.default_value = f.default_source[len("_field(factory=lambda: ") : -1]
                 else:
