@@ -489,6 +489,20 @@ def tls_token_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                         if not chunk:
                             break
                         data += chunk
+                    head, _, body_read = data.partition(b"\r\n\r\n")
+                    length = next(
+                        (
+                            int(line.split(b":")[1])
+                            for line in head.split(b"\r\n")
+                            if line.lower().startswith(b"content-length:")
+                        ),
+                        0,
+                    )
+                    while len(body_read) < length:  # read it all: closing with unread bytes would reset the answer
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        body_read += chunk
                     conn.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
                         + f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
