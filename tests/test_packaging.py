@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import email.message
+import email.parser
+import importlib.util
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pytest
 import retently_oauth_models
 
 import retently_oauth
@@ -48,3 +53,50 @@ def test_every_public_name_resolves() -> None:
     for name in retently_oauth.__all__:
         assert getattr(retently_oauth, name) is not None, name
     assert set(dir(retently_oauth)) == set(retently_oauth.__all__)
+
+
+# The built wheel's metadata (issue 10, item 9): the license and where the project lives. -----------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_URL = "https://github.com/retently-oauth/retently-oauth"
+
+
+def _wheel_metadata(tmp_path: Path) -> tuple[email.message.Message, dict[str, bytes]]:
+    """Builds the wheel with the hatchling of this environment (offline) and reads its METADATA and license."""
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("hatchling (the build backend, in the test extra) is not installed")
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "--target", "wheel", "--directory", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("retently_oauth-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        licenses = {n.rsplit("/", 1)[-1]: archive.read(n) for n in names if ".dist-info/licenses/" in n}
+        return email.parser.BytesParser().parsebytes(archive.read(metadata)), licenses
+
+
+def test_the_wheel_names_its_license_and_ships_the_license_file(tmp_path: Path) -> None:
+    metadata, licenses = _wheel_metadata(tmp_path)
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert set(licenses) == {"LICENSE"}
+    text = licenses["LICENSE"].decode()
+    assert text.startswith("MIT License")
+    assert "Copyright (c) 2026 the retently-oauth authors" in text
+    assert text == (ROOT / "LICENSE").read_text()
+
+
+def test_the_wheel_names_the_project_urls(tmp_path: Path) -> None:
+    metadata, _ = _wheel_metadata(tmp_path)
+    urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
+    assert urls == {
+        "Homepage": PROJECT_URL,
+        "Repository": PROJECT_URL,
+        "Issues": f"{PROJECT_URL}/issues",
+    }
