@@ -159,3 +159,16 @@ def test_saving_a_lone_surrogate_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not valid Unicode"):
         FileStore(tmp_path / "copy.json").save(loaded)
     assert not (tmp_path / "copy.json").exists()
+
+
+@pytest.mark.parametrize("lock_timeout", [float("nan"), float("inf"), -1.0, True])
+def test_a_lock_timeout_that_cannot_bound_the_wait_is_refused(tmp_path: Path, lock_timeout: float) -> None:
+    """NaN compares false with every deadline: it would have waited forever for a stuck holder."""
+    with pytest.raises(retently_oauth.ArgumentError, match="lock_timeout"):
+        FileStore(tmp_path / "creds.json", lock_timeout=lock_timeout)
+
+
+def test_a_store_path_that_is_no_path_is_an_argument_error() -> None:
+    for path in (None, 5, ""):
+        with pytest.raises(retently_oauth.ArgumentError):
+            FileStore(path)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import math
 import os
 import stat
 import tempfile
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import documents
-from .exceptions import DocumentError, StoreError
+from .exceptions import ArgumentError, DocumentError, StoreError
 from .models import StoredCredentials
 from .redaction import Redactor, secrets_in
 
@@ -79,8 +80,14 @@ class FileStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 120.0) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise ArgumentError(f"a store path must be a non-empty str or path, got {type(path).__name__}")
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0:
+            raise ArgumentError("lock_timeout must be a non-negative number of seconds")
+        if math.isinf(lock_timeout):
+            raise ArgumentError("lock_timeout must be finite: a stuck holder must not make every caller wait forever")
         self.path = Path(path)
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = float(lock_timeout)
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
