@@ -384,3 +384,14 @@ def test_a_lone_surrogate_in_a_granted_token_is_a_response_format_error(httpserv
     answer(httpserver, '{"access_token": "at-1", ' + member + "}")
     with pytest.raises(ResponseFormatError, match="not valid Unicode"):
         client.refresh("rt-0")
+
+
+def test_errors_built_from_server_text_are_printable_and_bounded() -> None:
+    """Defence in depth: whoever builds these errors, their text is safe on a terminal."""
+    oauth = OAuthError("bad\x1b[2J\ud800", "line\nbreak\x07" + "x" * 5000, status=400)
+    denied = AuthorizationDenied("access_denied\x1b]0;title\x07", "\u202eevil")
+    for exc in (oauth, denied):
+        text = str(exc)
+        text.encode("utf-8")
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\n" not in text
+    assert oauth.error_description is not None and len(oauth.error_description) <= 500

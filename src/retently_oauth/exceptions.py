@@ -9,6 +9,8 @@ from __future__ import annotations
 from retently_oauth_models import DocumentError as _GeneratedDocumentError
 from retently_oauth_models import Problem
 
+from .redaction import printable
+
 __all__ = [
     "OAUTH_ERRORS",
     "ArgumentError",
@@ -68,6 +70,8 @@ class OAuthError(RetentlyOAuthError):
     """The OAuth error code this subclass stands for; the base class takes any."""
 
     def __init__(self, error: str, description: str | None = None, *, status: int) -> None:
+        error = printable(error, 100)  # server text: no escape sequences, no lone surrogates, bounded
+        description = None if description is None else printable(description, 500)
         self.error = error
         self.error_description = description
         self.status = status
@@ -116,6 +120,8 @@ class AuthorizationDenied(RetentlyOAuthError):
     """The authorization redirect carried `error` instead of a code (the user declined, or the app is refused)."""
 
     def __init__(self, error: str, description: str | None = None) -> None:
+        error = printable(error, 100)  # text from the redirect URL: printable and bounded
+        description = None if description is None else printable(description, 500)
         self.error = error
         self.error_description = description
         super().__init__(f"authorization denied: {error}" + (f": {description}" if description else ""))

@@ -264,6 +264,8 @@ class OAuthClient:
             body=form_encode(form),
         )
         sent = [value for name, value in form.items() if name in FORM_SECRETS]
+        if isinstance(redact, str):  # one secret, not its characters
+            redact = (redact,)
         token_response = parse_token_response(response, secrets=(self._client_secret, *sent, *redact))
         log.debug("token endpoint granted a token (grant_type=%s)", form.get("grant_type"))
         return Token.from_response(
