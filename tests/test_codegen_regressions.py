@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .corpus.harness import generate_package, import_package, json_equal, validator_for
+from .corpus.harness import generate_package, import_package, json_equal, mutants, validator_for
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 D7 = "http://json-schema.org/draft-07/schema#"
@@ -38,14 +39,18 @@ class Built:
     def structure(self, doc: Json, cls: Any = None) -> Any:
         return self.pkg.make_converter().structure(doc, cls if cls is not None else self.pkg.ROOT)
 
-    def accepts(self, doc: Json) -> Any:
-        """jsonschema accepts `doc`; so must the package, and writing it back gives equal JSON."""
+    def accepts(self, doc: Json, *, mutate: bool = True) -> Any:
+        """jsonschema accepts `doc`; so must the package, and writing it back gives equal JSON. Then each mutant
+        of `doc` (a type swapped, a key dropped, an unknown key added, a bound crossed) gets jsonschema's verdict."""
         assert self.validator.is_valid(doc), f"test bug: jsonschema rejects {doc!r}"
         converter = self.pkg.make_converter()
         obj = converter.structure(doc, self.pkg.ROOT)
         out = converter.unstructure(obj, unstructure_as=self.pkg.ROOT)
         assert json_equal(out, doc), f"{self.name}: {doc!r} was written back as {out!r}"
         json.dumps(out)
+        if mutate:
+            for _, mutant in mutants(doc, random.Random(json.dumps(doc, sort_keys=True))):
+                self.agrees(mutant, mutate=False)
         return obj
 
     def rejects(self, doc: Json, path: str | None = None) -> Any:
@@ -59,12 +64,15 @@ class Built:
             assert path in paths, f"{self.name}: {doc!r}: expected a problem at {path}, got {paths}"
         return caught.value
 
-    def agrees(self, doc: Json) -> None:
+    def agrees(self, doc: Json, *, mutate: bool = True) -> None:
         """Whatever jsonschema says about `doc`, the package says too."""
         if self.validator.is_valid(doc):
-            self.accepts(doc)
+            self.accepts(doc, mutate=mutate)
         else:
-            self.rejects(doc)
+            try:
+                self.rejects(doc)
+            except (AssertionError, pytest.fail.Exception) as exc:
+                raise AssertionError(f"{self.name}: jsonschema rejects {doc!r}, the package does not") from exc
 
 
 class Builder:
