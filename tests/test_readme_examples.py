@@ -71,6 +71,7 @@ def test_each_python_block_runs_as_pasted(source: str, tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is in the lint extra")
 def test_every_python_block_passes_mypy_strict(tmp_path: Path) -> None:
     paths = write_blocks(tmp_path)
     done = subprocess.run(
