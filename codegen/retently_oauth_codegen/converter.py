@@ -9,8 +9,10 @@ Runtime helpers are imported under `_`-prefixed names, so no generated class can
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import tokenize
 from typing import Any
 
 from .ir import BUILDING_SCALARS, Model, Node, Py, Schema
@@ -49,6 +51,26 @@ def py_literal(value: Any) -> str:
     return "None"
 
 
+def _rename(lines: list[str], mapping: dict[str, str]) -> list[str]:
+    """The lines with the names in `mapping` replaced (names only: never inside a string literal)."""
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(stripped).readline))
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            tokens = []
+        for tok in reversed(tokens):
+            if tok.type == tokenize.NAME and tok.string in mapping and tok.start[0] == 1:
+                stripped = stripped[: tok.start[1]] + mapping[tok.string] + stripped[tok.end[1] :]
+        out.append(indent + stripped)
+    return out
+
+
+_SCALAR_TYPES = {"string", "integer", "number", "boolean", "null"}
+
+
 def builds(py: Py, schema: Schema, seen: frozenset[str] = frozenset()) -> bool:
     """Whether the structured value differs from the JSON value (so unstructuring has work to do)."""
     if py.kind in ("class", "enum") or py.kind in BUILDING_SCALARS:
@@ -73,6 +95,7 @@ class Writer:
         self.uqueue: list[Node] = []
         self.patterns: dict[str, str] = {}
         self.sets: dict[tuple[Any, ...], str] = {}
+        self.string_enums: set[str] = set()
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -123,6 +146,48 @@ class Writer:
                 self.functions.append(self.structure(self.queue.pop(0)))
             while self.uqueue:
                 self.functions.append(self.unstructure(self.uqueue.pop(0)))
+
+    def inlinable(self, node: Node) -> bool:
+        """A leaf of scalar checks, written into its parent's function instead of called."""
+        n = node.target()
+        if n.boolean is not None or n.ref is not None or n.types is None or not set(n.types) <= _SCALAR_TYPES:
+            return False
+        if n.all_of or n.any_of or n.one_of or n.not_ is not None or n.if_ is not None:
+            return False
+        if n.model is not None:
+            values = n.enum or ()
+            return n.model.kind == "enum" and bool(values) and all(type(x) is str for x in values) and not n.has_const
+        return True
+
+    def inline(self, node: Node, var: str, pexpr: str, target: str) -> list[str]:
+        """Lines that check `var` against a leaf node and set `target` (to _INVALID, or anything, on a problem)."""
+        n = node.target()
+        if n.model is not None:  # a string enum
+            message = "expected one of " + ", ".join(_show(x) for x in n.enum or ())
+            lines = [
+                f"{target} = _ENUMV_{n.model.name}.get({var}) if type({var}) is str else None",
+                f"if {target} is None:",
+                f"    problems.append(_Problem({pexpr}, {message!r}))",
+                f"    {target} = _INVALID",
+            ]
+            self.string_enums.add(n.model.name)
+            return lines
+        body: list[str] = []
+        if n.has_const:
+            body += self._equal_check([n.const], "expected " + _show(n.const))
+        if n.enum is not None:
+            body += self._equal_check(list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+        typed, result = self._typed(n, True)
+        body += typed
+        if result is None:
+            body.append("r = v")
+        return _rename(body, {"v": var, "path": pexpr, "r": target})
+
+    def call(self, node: Node, var: str, pexpr: str, target: str, sink: str = "problems") -> list[str]:
+        """Lines that structure `var` with a node's checks and set `target`: inline for leaves, else a call."""
+        if sink == "problems" and self.inlinable(node):
+            return self.inline(node, var, pexpr, target)
+        return [f"{target} = {self.fn(node)}({var}, {pexpr}, {sink})"]
 
     def structure(self, n: Node) -> str:
         assert n.own_py is not None
@@ -183,8 +248,7 @@ class Writer:
         if typed[1] is not None:
             result = typed[1]
         text = "\n".join(body)
-        declare = [f"{name}: Any" for name in ("r", "x", "out", "tag", "f_") if f"{name} = " in text or name == "f_"]
-        declare = [d for d in declare if d != "f_: Any"]
+        declare = [f"{name}: Any" for name in ("r", "x", "y", "out", "tag") if f"{name} = " in text]
         for f in n.model.fields if n.model is not None and n.model.kind == "class" else ():
             if f"f_{f.name} = " in text:
                 declare.append(f"f_{f.name}: Any")
@@ -346,16 +410,21 @@ class Writer:
 
     def _string(self, n: Node, building: bool) -> tuple[list[str], bool]:
         lines: list[str] = []
+        checks: list[str] = []
         if n.min_length is not None:
-            lines += [
+            checks += [
                 f"if len(v) < {n.min_length}:",
                 f"    problems.append(_Problem(path, 'must be at least {n.min_length} characters long'))",
             ]
         if n.max_length is not None:
-            lines += [
+            checks += [
                 f"if len(v) > {n.max_length}:",
                 f"    problems.append(_Problem(path, 'must be at most {n.max_length} characters long'))",
             ]
+        if n.min_length is not None and n.max_length is not None:  # one len() on the way that passes
+            lines += [f"if not {n.min_length} <= len(v) <= {n.max_length}:", *("    " + c for c in checks)]
+        else:
+            lines += checks
         if n.pattern is not None:
             message = f"must match the pattern {n.pattern!r}"
             lines += [
@@ -427,11 +496,18 @@ class Writer:
                 and builds(py.args[0], self.schema)
             )
             if item_builds:
+                item_lines = self.call(n.items, "x", "f'{path}[{i}]'", "y")
                 lines += [
                     "out = []",
                     "for i, x in enumerate(v):",
-                    f"    out.append({self.fn(n.items)}(x, f'{{path}}[{{i}}]', problems))",
+                    *("    " + line for line in item_lines),
+                    "    out.append(y)",
                     "r = out",
+                ]
+            elif not start and self.inlinable(n.items):
+                lines += [
+                    "for i, x in enumerate(v):",
+                    *("    " + line for line in self.inline(n.items, "x", "f'{path}[{i}]'", "y")),
                 ]
             elif start:
                 lines += [
@@ -514,7 +590,14 @@ class Writer:
                         "    matched = True",
                         f"    {self.fn(pnode)}(x, _child(path, k), problems)",
                     ]
-            if additional is not None and additional.boolean is not True:
+            if additional is not None and additional.boolean is False and not n.pattern_properties:
+                lines[-1] = f"if not {keys}.issuperset(v):" if n.properties else "if v:"
+                inner = [
+                    "for k in v:",
+                    f"    if k not in {keys}:",
+                    "        problems.append(_Problem(_child(path, k), 'unknown field'))",
+                ]
+            elif additional is not None and additional.boolean is not True:
                 cond = f"k not in {keys}" + (" and not matched" if n.pattern_properties else "")
                 inner.append(f"if {cond}:")
                 if additional.boolean is False:
@@ -576,18 +659,26 @@ class Writer:
             if f.node.target().boolean is True:
                 lines += ["else:", f"    f_{f.name} = x"]
             else:
-                lines += ["else:", f"    f_{f.name} = {self.fn(f.node)}(x, {key_path}, {sink})"]
+                lines += ["else:", *("    " + line for line in self.call(f.node, "x", key_path, f"f_{f.name}", sink))]
         return lines
 
     def _class_build(self, n: Node, model: Model) -> list[str]:
         args = [f"{f.name}=f_{f.name}" for f in model.fields]
-        lines = ["if len(problems) == before:"]
+        lines = ["if len(problems) != before:", "    return _INVALID"]
         if model.extra:
             keys = self.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
-            args.append(f"additional_properties={{k: x for k, x in v.items() if k not in {keys}}}")
-        lines.append(f"    r = {model.name}({', '.join(args)})")
+            if model.fields:
+                args.append(
+                    f"additional_properties={{}} if {keys}.issuperset(v) else "
+                    f"{{k: x for k, x in v.items() if k not in {keys}}}"
+                )
+            else:
+                args.append("additional_properties=dict(v)")
         if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
-            lines += ["    if defaulted:", '        _setattr(r, "_defaulted", frozenset(defaulted))']
+            lines.append(f"r = {model.name}({', '.join(args)})")
+            lines += ["if defaulted:", '    _setattr(r, "_defaulted", frozenset(defaulted))', "return r"]
+        else:
+            lines.append(f"return {model.name}({', '.join(args)})")
         return lines
 
     # -- unstructure ---------------------------------------------------------------------------------------------
@@ -598,7 +689,7 @@ class Writer:
         if py.kind == "class":
             return f"_u_{py.name}({expr})"
         if py.kind == "enum":
-            return f"{expr}.value"
+            return f"{expr}._value_"
         if py.kind == "alias":
             target = self.schema.models[py.name].node
             name = self.ufn(target)
@@ -734,7 +825,11 @@ def _consts(node: Node) -> tuple[Any, ...] | None:
 _FORMATS = ("email", "uri", "ipv4", "ipv6", "date-time", "date", "time", "uuid")
 
 
-def render(schema: Schema) -> dict[str, str]:
+def render(schema: Schema) -> dict[str, Any]:
     w = Writer(schema)
     w.write_all()
-    return {"constants": "\n".join(w.constants), "functions": "\n\n\n".join(w.functions)}
+    return {
+        "constants": "\n".join(w.constants),
+        "functions": "\n\n\n".join(w.functions),
+        "string_enums": w.string_enums,
+    }

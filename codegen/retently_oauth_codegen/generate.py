@@ -125,6 +125,7 @@ def render(
     converter_code = env.get_template("converter.py.jinja2").render(
         imports=names,
         enums=sorted(m.name for m in spec.models.values() if m.kind == "enum"),
+        string_enums=sorted(parts["string_enums"]),
         constants=parts["constants"],
         functions=parts["functions"],
         structurers=structurers,

@@ -47,6 +47,9 @@ _setattr = object.__setattr__
 _ENUM_CodeChallengeMethod = _enum_table(CodeChallengeMethod)
 _ENUM_Type = _enum_table(Type)
 
+_ENUMV_CodeChallengeMethod: dict[Any, CodeChallengeMethod] = {m.value: m for m in CodeChallengeMethod}
+_ENUMV_Type: dict[Any, Type] = {m.value: m for m in Type}
+
 _SET0: Any = frozenset(
     (
         "client_id",
@@ -210,35 +213,49 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s3(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
-            f_client_secret = _s4(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
-            f_refresh_token = _s5(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("auth_type", _MISSING)
         if x is _MISSING:
             f_auth_type = "Client"
             defaulted.append("auth_type")
         else:
             f_auth_type = _s2(x, path + ".auth_type", problems)
-        if len(problems) == before:
-            r = SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                refresh_token=f_refresh_token,
-                auth_type=f_auth_type,
-                additional_properties={k: x for k, x in v.items() if k not in _SET0},
-            )
-            if defaulted:
-                _setattr(r, "_defaulted", frozenset(defaulted))
+        if len(problems) != before:
+            return _INVALID
+        r = SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            refresh_token=f_refresh_token,
+            auth_type=f_auth_type,
+            additional_properties={} if _SET0.issuperset(v) else {k: x for k, x in v.items() if k not in _SET0},
+        )
+        if defaulted:
+            _setattr(r, "_defaulted", frozenset(defaulted))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -251,6 +268,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
 ) -> Any:
     r: Any = _INVALID
     x: Any
+    y: Any
     f_api_key: Any
     f_auth_type: Any
     before = len(problems)
@@ -262,21 +280,27 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
             problems.append(_Problem(path + ".api_key", "required field missing"))
             f_api_key = _INVALID
         else:
-            f_api_key = _s9(x, path + ".api_key", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".api_key", "a string", x))
+            f_api_key = x
         x = v.get("auth_type", _MISSING)
         if x is _MISSING:
             f_auth_type = "Token"
             defaulted.append("auth_type")
         else:
             f_auth_type = _s8(x, path + ".auth_type", problems)
-        if len(problems) == before:
-            r = SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
-                api_key=f_api_key,
-                auth_type=f_auth_type,
-                additional_properties={k: x for k, x in v.items() if k not in _SET1},
-            )
-            if defaulted:
-                _setattr(r, "_defaulted", frozenset(defaulted))
+        if len(problems) != before:
+            return _INVALID
+        r = SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
+            api_key=f_api_key,
+            auth_type=f_auth_type,
+            additional_properties={} if _SET1.issuperset(v) else {k: x for k, x in v.items() if k not in _SET1},
+        )
+        if defaulted:
+            _setattr(r, "_defaulted", frozenset(defaulted))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -354,10 +378,12 @@ def _s_SourceRetently(v: Any, path: str, problems: list[_Problem]) -> Any:
             f_credentials = _INVALID
         else:
             f_credentials = _s11(x, path + ".credentials", problems)
-        if len(problems) == before:
-            r = SourceRetently(
-                credentials=f_credentials, additional_properties={k: x for k, x in v.items() if k not in _SET3}
-            )
+        if len(problems) != before:
+            return _INVALID
+        return SourceRetently(
+            credentials=f_credentials,
+            additional_properties={} if _SET3.issuperset(v) else {k: x for k, x in v.items() if k not in _SET3},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -378,22 +404,42 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_client_id = _UNSET
         else:
-            f_client_id = _s18(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             f_client_secret = _UNSET
         else:
-            f_client_secret = _s19(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             f_refresh_token = _UNSET
         else:
-            f_refresh_token = _s20(x, path + ".refresh_token", problems)
-        for k, x in v.items():
-            if k not in _SET4:
-                problems.append(_Problem(_child(path, k), "unknown field"))
-        if len(problems) == before:
-            r = RetentlyCredentials(client_id=f_client_id, client_secret=f_client_secret, refresh_token=f_refresh_token)
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
+        if not _SET4.issuperset(v):
+            for k in v:
+                if k not in _SET4:
+                    problems.append(_Problem(_child(path, k), "unknown field"))
+        if len(problems) != before:
+            return _INVALID
+        return RetentlyCredentials(client_id=f_client_id, client_secret=f_client_secret, refresh_token=f_refresh_token)
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -434,32 +480,48 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s24(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
-            f_client_secret = _s25(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
-            f_refresh_token = _s26(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("type", _MISSING)
         if x is _MISSING:
             f_type = None
         else:
-            f_type = _s22(x, path + ".type", problems)
-        if len(problems) == before:
-            r = OAuth(
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                refresh_token=f_refresh_token,
-                type=f_type,
-                additional_properties={k: x for k, x in v.items() if k not in _SET6},
-            )
+            f_type = _ENUMV_Type.get(x) if type(x) is str else None
+            if f_type is None:
+                problems.append(_Problem(path + ".type", 'expected one of "OAuth"'))
+                f_type = _INVALID
+        if len(problems) != before:
+            return _INVALID
+        return OAuth(
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            refresh_token=f_refresh_token,
+            type=f_type,
+            additional_properties={} if _SET6.issuperset(v) else {k: x for k, x in v.items() if k not in _SET6},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -472,8 +534,9 @@ def _s_PropertyPropertyConnectionAuthMeta(v: Any, path: str, problems: list[_Pro
     before = len(problems)
     r = v
     if type(v) is dict:
-        if len(problems) == before:
-            r = PropertyPropertyConnectionAuthMeta(additional_properties={k: x for k, x in v.items() if k not in ()})
+        if len(problems) != before:
+            return _INVALID
+        return PropertyPropertyConnectionAuthMeta(additional_properties=dict(v))
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -484,6 +547,7 @@ def _s_PropertyPropertyConnectionAuthMeta(v: Any, path: str, problems: list[_Pro
 def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
     r: Any = _INVALID
     x: Any
+    y: Any
     f_access_token: Any
     f_api_url: Any
     f_app_id: Any
@@ -514,47 +578,83 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_access_token = None
         else:
-            f_access_token = _s32(x, path + ".access_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".access_token", "a string", x))
+            f_access_token = x
         x = v.get("api_url", _MISSING)
         if x is _MISSING:
             f_api_url = None
         else:
-            f_api_url = _s33(x, path + ".api_url", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".api_url", "a string", x))
+            f_api_url = x
         x = v.get("app_id", _MISSING)
         if x is _MISSING:
             f_app_id = None
         else:
-            f_app_id = _s34(x, path + ".app_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".app_id", "a string", x))
+            f_app_id = x
         x = v.get("authorize_url", _MISSING)
         if x is _MISSING:
             f_authorize_url = None
         else:
-            f_authorize_url = _s35(x, path + ".authorize_url", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".authorize_url", "a string", x))
+            f_authorize_url = x
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             f_client_id = None
         else:
-            f_client_id = _s36(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             f_client_secret = None
         else:
-            f_client_secret = _s37(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("consumer_key", _MISSING)
         if x is _MISSING:
             f_consumer_key = None
         else:
-            f_consumer_key = _s38(x, path + ".consumer_key", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".consumer_key", "a string", x))
+            f_consumer_key = x
         x = v.get("consumer_secret", _MISSING)
         if x is _MISSING:
             f_consumer_secret = None
         else:
-            f_consumer_secret = _s39(x, path + ".consumer_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".consumer_secret", "a string", x))
+            f_consumer_secret = x
         x = v.get("dev_api_key", _MISSING)
         if x is _MISSING:
             f_dev_api_key = None
         else:
-            f_dev_api_key = _s40(x, path + ".dev_api_key", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".dev_api_key", "a string", x))
+            f_dev_api_key = x
         x = v.get("emails", _MISSING)
         if x is _MISSING:
             f_emails = None
@@ -564,17 +664,29 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_expires_in = None
         else:
-            f_expires_in = _s43(x, path + ".expires_in", problems)
+            if type(x) is int or type(x) is float:
+                pass
+            else:
+                problems.append(_wrong(path + ".expires_in", "a number", x))
+            f_expires_in = x
         x = v.get("expiry_date", _MISSING)
         if x is _MISSING:
             f_expiry_date = None
         else:
-            f_expiry_date = _s44(x, path + ".expiry_date", problems)
+            f_expiry_date = x
+            if type(x) is str:
+                f_expiry_date = _parse_datetime(x, path + ".expiry_date", problems, True)
+            else:
+                problems.append(_wrong(path + ".expiry_date", "a string", x))
         x = v.get("key", _MISSING)
         if x is _MISSING:
             f_key = None
         else:
-            f_key = _s45(x, path + ".key", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".key", "a string", x))
+            f_key = x
         x = v.get("meta", _MISSING)
         if x is _MISSING:
             f_meta = None
@@ -584,7 +696,11 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_name = None
         else:
-            f_name = _s47(x, path + ".name", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".name", "a string", x))
+            f_name = x
         x = v.get("other_auth_info", _MISSING)
         if x is _MISSING:
             f_other_auth_info = None
@@ -594,64 +710,93 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_pem = None
         else:
-            f_pem = _s50(x, path + ".pem", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".pem", "a string", x))
+            f_pem = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             f_refresh_token = None
         else:
-            f_refresh_token = _s51(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("refresh_token_expires_date", _MISSING)
         if x is _MISSING:
             f_refresh_token_expires_date = None
         else:
-            f_refresh_token_expires_date = _s52(x, path + ".refresh_token_expires_date", problems)
+            f_refresh_token_expires_date = x
+            if type(x) is str:
+                f_refresh_token_expires_date = _parse_datetime(x, path + ".refresh_token_expires_date", problems, True)
+            else:
+                problems.append(_wrong(path + ".refresh_token_expires_date", "a string", x))
         x = v.get("refresh_token_expires_in", _MISSING)
         if x is _MISSING:
             f_refresh_token_expires_in = None
         else:
-            f_refresh_token_expires_in = _s53(x, path + ".refresh_token_expires_in", problems)
+            if type(x) is int or type(x) is float:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token_expires_in", "a number", x))
+            f_refresh_token_expires_in = x
         x = v.get("state", _MISSING)
         if x is _MISSING:
             f_state = None
         else:
-            f_state = _s54(x, path + ".state", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".state", "a string", x))
+            f_state = x
         x = v.get("token", _MISSING)
         if x is _MISSING:
             f_token = None
         else:
-            f_token = _s55(x, path + ".token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".token", "a string", x))
+            f_token = x
         x = v.get("token_url", _MISSING)
         if x is _MISSING:
             f_token_url = None
         else:
-            f_token_url = _s56(x, path + ".token_url", problems)
-        if len(problems) == before:
-            r = PropertyConnectionAuth(
-                access_token=f_access_token,
-                api_url=f_api_url,
-                app_id=f_app_id,
-                authorize_url=f_authorize_url,
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                consumer_key=f_consumer_key,
-                consumer_secret=f_consumer_secret,
-                dev_api_key=f_dev_api_key,
-                emails=f_emails,
-                expires_in=f_expires_in,
-                expiry_date=f_expiry_date,
-                key=f_key,
-                meta=f_meta,
-                name=f_name,
-                other_auth_info=f_other_auth_info,
-                pem=f_pem,
-                refresh_token=f_refresh_token,
-                refresh_token_expires_date=f_refresh_token_expires_date,
-                refresh_token_expires_in=f_refresh_token_expires_in,
-                state=f_state,
-                token=f_token,
-                token_url=f_token_url,
-                additional_properties={k: x for k, x in v.items() if k not in _SET7},
-            )
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".token_url", "a string", x))
+            f_token_url = x
+        if len(problems) != before:
+            return _INVALID
+        return PropertyConnectionAuth(
+            access_token=f_access_token,
+            api_url=f_api_url,
+            app_id=f_app_id,
+            authorize_url=f_authorize_url,
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            consumer_key=f_consumer_key,
+            consumer_secret=f_consumer_secret,
+            dev_api_key=f_dev_api_key,
+            emails=f_emails,
+            expires_in=f_expires_in,
+            expiry_date=f_expiry_date,
+            key=f_key,
+            meta=f_meta,
+            name=f_name,
+            other_auth_info=f_other_auth_info,
+            pem=f_pem,
+            refresh_token=f_refresh_token,
+            refresh_token_expires_date=f_refresh_token_expires_date,
+            refresh_token_expires_in=f_refresh_token_expires_in,
+            state=f_state,
+            token=f_token,
+            token_url=f_token_url,
+            additional_properties={} if _SET7.issuperset(v) else {k: x for k, x in v.items() if k not in _SET7},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -675,36 +820,62 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
-            f_access_token = _s59(x, path + ".access_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".access_token", "a string", x))
+            f_access_token = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             f_refresh_token = None
         else:
-            f_refresh_token = _s60(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("expires_in", _MISSING)
         if x is _MISSING:
             f_expires_in = None
         else:
-            f_expires_in = _s61(x, path + ".expires_in", problems)
+            if type(x) is int or (type(x) is float and x.is_integer()):
+                if x < 0:
+                    problems.append(_Problem(path + ".expires_in", "must be >= 0"))
+            else:
+                problems.append(_wrong(path + ".expires_in", "an integer", x))
+            f_expires_in = x
         x = v.get("token_type", _MISSING)
         if x is _MISSING:
             f_token_type = _UNSET
         else:
-            f_token_type = _s62(x, path + ".token_type", problems)
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".token_type", "a string", x))
+            f_token_type = x
         x = v.get("scope", _MISSING)
         if x is _MISSING:
             f_scope = _UNSET
         else:
-            f_scope = _s63(x, path + ".scope", problems)
-        if len(problems) == before:
-            r = TokenResponse(
-                access_token=f_access_token,
-                refresh_token=f_refresh_token,
-                expires_in=f_expires_in,
-                token_type=f_token_type,
-                scope=f_scope,
-                additional_properties={k: x for k, x in v.items() if k not in _SET8},
-            )
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".scope", "a string", x))
+            f_scope = x
+        if len(problems) != before:
+            return _INVALID
+        return TokenResponse(
+            access_token=f_access_token,
+            refresh_token=f_refresh_token,
+            expires_in=f_expires_in,
+            token_type=f_token_type,
+            scope=f_scope,
+            additional_properties={} if _SET8.issuperset(v) else {k: x for k, x in v.items() if k not in _SET8},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -725,18 +896,29 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".error", "required field missing"))
             f_error = _INVALID
         else:
-            f_error = _s66(x, path + ".error", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".error", "a string", x))
+            f_error = x
         x = v.get("error_description", _MISSING)
         if x is _MISSING:
             f_error_description = _UNSET
         else:
-            f_error_description = _s67(x, path + ".error_description", problems)
-        if len(problems) == before:
-            r = ErrorResponse(
-                error=f_error,
-                error_description=f_error_description,
-                additional_properties={k: x for k, x in v.items() if k not in _SET9},
-            )
+            if type(x) is str:
+                pass
+            elif x is None:
+                pass
+            else:
+                problems.append(_wrong(path + ".error_description", "a string", x))
+            f_error_description = x
+        if len(problems) != before:
+            return _INVALID
+        return ErrorResponse(
+            error=f_error,
+            error_description=f_error_description,
+            additional_properties={} if _SET9.issuperset(v) else {k: x for k, x in v.items() if k not in _SET9},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -781,13 +963,21 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s71(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("redirect_uri", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
-            f_redirect_uri = _s72(x, path + ".redirect_uri", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".redirect_uri", "a string", x))
+            f_redirect_uri = x
         x = v.get("response_type", _MISSING)
         if x is _MISSING:
             f_response_type = "code"
@@ -798,37 +988,55 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_state = None
         else:
-            f_state = _s74(x, path + ".state", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".state", "a string", x))
+            f_state = x
         x = v.get("scope", _MISSING)
         if x is _MISSING:
             f_scope = None
         else:
-            f_scope = _s75(x, path + ".scope", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".scope", "a string", x))
+            f_scope = x
         x = v.get("code_challenge", _MISSING)
         if x is _MISSING:
             f_code_challenge = None
         else:
-            f_code_challenge = _s76(x, path + ".code_challenge", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".code_challenge", "a string", x))
+            f_code_challenge = x
         x = v.get("code_challenge_method", _MISSING)
         if x is _MISSING:
             f_code_challenge_method = None
         else:
-            f_code_challenge_method = _s69(x, path + ".code_challenge_method", problems)
-        for k, x in v.items():
-            if k not in _SET11:
-                problems.append(_Problem(_child(path, k), "unknown field"))
-        if len(problems) == before:
-            r = AuthorizationRequest(
-                client_id=f_client_id,
-                redirect_uri=f_redirect_uri,
-                response_type=f_response_type,
-                state=f_state,
-                scope=f_scope,
-                code_challenge=f_code_challenge,
-                code_challenge_method=f_code_challenge_method,
-            )
-            if defaulted:
-                _setattr(r, "_defaulted", frozenset(defaulted))
+            f_code_challenge_method = _ENUMV_CodeChallengeMethod.get(x) if type(x) is str else None
+            if f_code_challenge_method is None:
+                problems.append(_Problem(path + ".code_challenge_method", 'expected one of "S256", "plain"'))
+                f_code_challenge_method = _INVALID
+        if not _SET11.issuperset(v):
+            for k in v:
+                if k not in _SET11:
+                    problems.append(_Problem(_child(path, k), "unknown field"))
+        if len(problems) != before:
+            return _INVALID
+        r = AuthorizationRequest(
+            client_id=f_client_id,
+            redirect_uri=f_redirect_uri,
+            response_type=f_response_type,
+            state=f_state,
+            scope=f_scope,
+            code_challenge=f_code_challenge,
+            code_challenge_method=f_code_challenge_method,
+        )
+        if defaulted:
+            _setattr(r, "_defaulted", frozenset(defaulted))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -850,30 +1058,47 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
         if x is _MISSING:
             f_code = None
         else:
-            f_code = _s80(x, path + ".code", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".code", "a string", x))
+            f_code = x
         x = v.get("state", _MISSING)
         if x is _MISSING:
             f_state = None
         else:
-            f_state = _s81(x, path + ".state", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".state", "a string", x))
+            f_state = x
         x = v.get("error", _MISSING)
         if x is _MISSING:
             f_error = None
         else:
-            f_error = _s82(x, path + ".error", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".error", "a string", x))
+            f_error = x
         x = v.get("error_description", _MISSING)
         if x is _MISSING:
             f_error_description = None
         else:
-            f_error_description = _s83(x, path + ".error_description", problems)
-        if len(problems) == before:
-            r = AuthorizationCallback(
-                code=f_code,
-                state=f_state,
-                error=f_error,
-                error_description=f_error_description,
-                additional_properties={k: x for k, x in v.items() if k not in _SET12},
-            )
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".error_description", "a string", x))
+            f_error_description = x
+        if len(problems) != before:
+            return _INVALID
+        return AuthorizationCallback(
+            code=f_code,
+            state=f_state,
+            error=f_error,
+            error_description=f_error_description,
+            additional_properties={} if _SET12.issuperset(v) else {k: x for k, x in v.items() if k not in _SET12},
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -899,25 +1124,41 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s87(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
-            f_client_secret = _s88(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("redirect_uri", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
-            f_redirect_uri = _s89(x, path + ".redirect_uri", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".redirect_uri", "a string", x))
+            f_redirect_uri = x
         x = v.get("code", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".code", "required field missing"))
             f_code = _INVALID
         else:
-            f_code = _s90(x, path + ".code", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".code", "a string", x))
+            f_code = x
         x = v.get("grant_type", _MISSING)
         if x is _MISSING:
             f_grant_type = "authorization_code"
@@ -928,21 +1169,28 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
         if x is _MISSING:
             f_code_verifier = None
         else:
-            f_code_verifier = _s91(x, path + ".code_verifier", problems)
-        for k, x in v.items():
-            if k not in _SET13:
-                problems.append(_Problem(_child(path, k), "unknown field"))
-        if len(problems) == before:
-            r = AuthorizationCodeTokenRequest(
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                redirect_uri=f_redirect_uri,
-                code=f_code,
-                grant_type=f_grant_type,
-                code_verifier=f_code_verifier,
-            )
-            if defaulted:
-                _setattr(r, "_defaulted", frozenset(defaulted))
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".code_verifier", "a string", x))
+            f_code_verifier = x
+        if not _SET13.issuperset(v):
+            for k in v:
+                if k not in _SET13:
+                    problems.append(_Problem(_child(path, k), "unknown field"))
+        if len(problems) != before:
+            return _INVALID
+        r = AuthorizationCodeTokenRequest(
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            redirect_uri=f_redirect_uri,
+            code=f_code,
+            grant_type=f_grant_type,
+            code_verifier=f_code_verifier,
+        )
+        if defaulted:
+            _setattr(r, "_defaulted", frozenset(defaulted))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -967,19 +1215,31 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s95(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
-            f_client_secret = _s96(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
-            f_refresh_token = _s98(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("grant_type", _MISSING)
         if x is _MISSING:
             f_grant_type = "refresh_token"
@@ -990,20 +1250,27 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_redirect_uri = None
         else:
-            f_redirect_uri = _s97(x, path + ".redirect_uri", problems)
-        for k, x in v.items():
-            if k not in _SET14:
-                problems.append(_Problem(_child(path, k), "unknown field"))
-        if len(problems) == before:
-            r = RefreshTokenRequest(
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                refresh_token=f_refresh_token,
-                grant_type=f_grant_type,
-                redirect_uri=f_redirect_uri,
-            )
-            if defaulted:
-                _setattr(r, "_defaulted", frozenset(defaulted))
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".redirect_uri", "a string", x))
+            f_redirect_uri = x
+        if not _SET14.issuperset(v):
+            for k in v:
+                if k not in _SET14:
+                    problems.append(_Problem(_child(path, k), "unknown field"))
+        if len(problems) != before:
+            return _INVALID
+        r = RefreshTokenRequest(
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            refresh_token=f_refresh_token,
+            grant_type=f_grant_type,
+            redirect_uri=f_redirect_uri,
+        )
+        if defaulted:
+            _setattr(r, "_defaulted", frozenset(defaulted))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -1033,79 +1300,125 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
-            f_client_id = _s101(x, path + ".client_id", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_id", "a string", x))
+            f_client_id = x
         x = v.get("client_secret", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
-            f_client_secret = _s102(x, path + ".client_secret", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".client_secret", "a string", x))
+            f_client_secret = x
         x = v.get("token_url", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".token_url", "required field missing"))
             f_token_url = _INVALID
         else:
-            f_token_url = _s104(x, path + ".token_url", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".token_url", "a string", x))
+            f_token_url = x
         x = v.get("access_token", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
-            f_access_token = _s106(x, path + ".access_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".access_token", "a string", x))
+            f_access_token = x
         x = v.get("refresh_token", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
-            f_refresh_token = _s107(x, path + ".refresh_token", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".refresh_token", "a string", x))
+            f_refresh_token = x
         x = v.get("expires_at", _MISSING)
         if x is _MISSING:
             problems.append(_Problem(path + ".expires_at", "required field missing"))
             f_expires_at = _INVALID
         else:
-            f_expires_at = _s108(x, path + ".expires_at", problems)
+            f_expires_at = x
+            if type(x) is str:
+                f_expires_at = _parse_datetime(x, path + ".expires_at", problems, False)
+            else:
+                problems.append(_wrong(path + ".expires_at", "a string", x))
         x = v.get("redirect_uri", _MISSING)
         if x is _MISSING:
             f_redirect_uri = None
         else:
-            f_redirect_uri = _s103(x, path + ".redirect_uri", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".redirect_uri", "a string", x))
+            f_redirect_uri = x
         x = v.get("authorize_url", _MISSING)
         if x is _MISSING:
             f_authorize_url = None
         else:
-            f_authorize_url = _s105(x, path + ".authorize_url", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".authorize_url", "a string", x))
+            f_authorize_url = x
         x = v.get("issued_at", _MISSING)
         if x is _MISSING:
             f_issued_at = None
         else:
-            f_issued_at = _s109(x, path + ".issued_at", problems)
+            f_issued_at = x
+            if type(x) is str:
+                f_issued_at = _parse_datetime(x, path + ".issued_at", problems, False)
+            else:
+                problems.append(_wrong(path + ".issued_at", "a string", x))
         x = v.get("token_type", _MISSING)
         if x is _MISSING:
             f_token_type = None
         else:
-            f_token_type = _s110(x, path + ".token_type", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".token_type", "a string", x))
+            f_token_type = x
         x = v.get("scope", _MISSING)
         if x is _MISSING:
             f_scope = None
         else:
-            f_scope = _s111(x, path + ".scope", problems)
-        for k, x in v.items():
-            if k not in _SET15:
-                problems.append(_Problem(_child(path, k), "unknown field"))
-        if len(problems) == before:
-            r = StoredCredentials(
-                client_id=f_client_id,
-                client_secret=f_client_secret,
-                token_url=f_token_url,
-                access_token=f_access_token,
-                refresh_token=f_refresh_token,
-                expires_at=f_expires_at,
-                redirect_uri=f_redirect_uri,
-                authorize_url=f_authorize_url,
-                issued_at=f_issued_at,
-                token_type=f_token_type,
-                scope=f_scope,
-            )
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(path + ".scope", "a string", x))
+            f_scope = x
+        if not _SET15.issuperset(v):
+            for k in v:
+                if k not in _SET15:
+                    problems.append(_Problem(_child(path, k), "unknown field"))
+        if len(problems) != before:
+            return _INVALID
+        return StoredCredentials(
+            client_id=f_client_id,
+            client_secret=f_client_secret,
+            token_url=f_token_url,
+            access_token=f_access_token,
+            refresh_token=f_refresh_token,
+            expires_at=f_expires_at,
+            redirect_uri=f_redirect_uri,
+            authorize_url=f_authorize_url,
+            issued_at=f_issued_at,
+            token_type=f_token_type,
+            scope=f_scope,
+        )
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -1113,54 +1426,10 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
     return r
 
 
-def _s3(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s4(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s5(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
 def _s2(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     if type(v) is not str or v not in _SET16:
         problems.append(_Problem(path, 'expected "Client"'))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s9(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
     if len(problems) != before:
         return _INVALID
     return v
@@ -1175,427 +1444,35 @@ def _s8(v: Any, path: str, problems: list[_Problem]) -> Any:
     return v
 
 
-def _s18(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s19(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s20(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s24(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s25(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s26(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s32(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s33(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s34(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s35(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s36(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s37(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s38(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s39(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s40(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
 def _s41(v: Any, path: str, problems: list[_Problem]) -> Any:
+    y: Any
     before = len(problems)
     if type(v) is list:
         for i, x in enumerate(v):
-            _s42(x, f"{path}[{i}]", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(f"{path}[{i}]", "a string", x))
+            y = x
     else:
         problems.append(_wrong(path, "an array", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s43(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is int or type(v) is float:
-        pass
-    else:
-        problems.append(_wrong(path, "a number", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s44(v: Any, path: str, problems: list[_Problem]) -> Any:
-    r: Any = _INVALID
-    before = len(problems)
-    r = v
-    if type(v) is str:
-        r = _parse_datetime(v, path, problems, True)
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return r
-
-
-def _s45(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s47(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
     if len(problems) != before:
         return _INVALID
     return v
 
 
 def _s48(v: Any, path: str, problems: list[_Problem]) -> Any:
+    y: Any
     before = len(problems)
     if type(v) is list:
         for i, x in enumerate(v):
-            _s49(x, f"{path}[{i}]", problems)
+            if type(x) is str:
+                pass
+            else:
+                problems.append(_wrong(f"{path}[{i}]", "a string", x))
+            y = x
     else:
         problems.append(_wrong(path, "an array", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s50(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s51(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s52(v: Any, path: str, problems: list[_Problem]) -> Any:
-    r: Any = _INVALID
-    before = len(problems)
-    r = v
-    if type(v) is str:
-        r = _parse_datetime(v, path, problems, True)
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return r
-
-
-def _s53(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is int or type(v) is float:
-        pass
-    else:
-        problems.append(_wrong(path, "a number", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s54(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s55(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s56(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s59(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s60(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s61(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is int or (type(v) is float and v.is_integer()):
-        if v < 0:
-            problems.append(_Problem(path, "must be >= 0"))
-    else:
-        problems.append(_wrong(path, "an integer", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s62(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s63(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s66(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s67(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    elif v is None:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s71(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s72(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
     if len(problems) != before:
         return _INVALID
     return v
@@ -1610,127 +1487,6 @@ def _s73(v: Any, path: str, problems: list[_Problem]) -> Any:
     return v
 
 
-def _s74(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s75(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s76(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s80(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s81(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s82(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s83(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s87(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s88(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s89(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s90(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
 def _s86(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     if type(v) is not str or v not in _SET19:
@@ -1740,212 +1496,10 @@ def _s86(v: Any, path: str, problems: list[_Problem]) -> Any:
     return v
 
 
-def _s91(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s95(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s96(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s98(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
 def _s94(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     if type(v) is not str or v not in _SET20:
         problems.append(_Problem(path, 'expected "refresh_token"'))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s97(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s101(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s102(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s104(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s106(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s107(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s108(v: Any, path: str, problems: list[_Problem]) -> Any:
-    r: Any = _INVALID
-    before = len(problems)
-    r = v
-    if type(v) is str:
-        r = _parse_datetime(v, path, problems, False)
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return r
-
-
-def _s103(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s105(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s109(v: Any, path: str, problems: list[_Problem]) -> Any:
-    r: Any = _INVALID
-    before = len(problems)
-    r = v
-    if type(v) is str:
-        r = _parse_datetime(v, path, problems, False)
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return r
-
-
-def _s110(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s111(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s42(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
-    if len(problems) != before:
-        return _INVALID
-    return v
-
-
-def _s49(v: Any, path: str, problems: list[_Problem]) -> Any:
-    before = len(problems)
-    if type(v) is str:
-        pass
-    else:
-        problems.append(_wrong(path, "a string", v))
     if len(problems) != before:
         return _INVALID
     return v
@@ -2022,7 +1576,7 @@ def _u_RetentlyCredentials(o: RetentlyCredentials) -> dict[str, Any]:
 
 
 def _u22(o: Any) -> Any:
-    return o.value
+    return o._value_
 
 
 def _u_OAuth(o: OAuth) -> dict[str, Any]:
@@ -2036,7 +1590,7 @@ def _u_OAuth(o: OAuth) -> dict[str, Any]:
     d["refresh_token"] = x
     x = o.type
     if x is not None:
-        d["type"] = x.value
+        d["type"] = x._value_
     if o.additional_properties:
         for k, x in o.additional_properties.items():
             d.setdefault(k, x)
@@ -2168,7 +1722,7 @@ def _u_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
 
 
 def _u69(o: Any) -> Any:
-    return o.value
+    return o._value_
 
 
 def _u_AuthorizationRequest(o: AuthorizationRequest) -> dict[str, Any]:
@@ -2192,7 +1746,7 @@ def _u_AuthorizationRequest(o: AuthorizationRequest) -> dict[str, Any]:
         d["code_challenge"] = x
     x = o.code_challenge_method
     if x is not None:
-        d["code_challenge_method"] = x.value
+        d["code_challenge_method"] = x._value_
     return d
 
 

@@ -216,7 +216,7 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
         if accept_date and len(value) == 10:
             day = date.fromisoformat(value)
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        if not is_date_time(value):
+        if _DATE_TIME.match(value) is None:
             raise ValueError(value)
         text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
         text = text[:10] + "T" + text[11:]
