@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import sys
 import tarfile
 import tempfile
@@ -198,6 +199,9 @@ def generate_cached(entry: Entry) -> Generated:
     (staging / "result.json").write_text(json.dumps({"identical": result.identical, "difference": result.difference}))
     with contextlib.suppress(OSError):  # another worker finished first: use its copy
         staging.rename(final)
+    for stale in (cache_dir() / "generated").glob(f"{entry.id}-*"):  # from earlier generator versions
+        if stale.name != final.name and len(stale.name) == len(final.name):
+            shutil.rmtree(stale, ignore_errors=True)
     return Generated(entry.package, final / "a", result.identical, result.difference)
 
 

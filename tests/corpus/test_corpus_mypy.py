@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,9 @@ def mypy_errors() -> dict[str, list[str]]:
         for entry_id, package_dir in checked.items():
             marker = f"{package_dir.name}{os.sep}"
             errors[entry_id] = [line for line in lines if marker in line and ": error:" in line]
+        counted = re.search(r"(?:in|checked) (\d+) source files?", lines[-1] if lines else "")
+        if counted is None or int(counted.group(1)) < len(checked):
+            pytest.fail("mypy did not check every package:\n" + "\n".join(lines[-20:]), pytrace=False)
         if done.returncode not in (0, 1) or (done.returncode == 1 and not any(errors.values())):
             pytest.fail(f"mypy failed to run ({done.returncode}):\n" + "\n".join(lines[:40]), pytrace=False)
     return errors
