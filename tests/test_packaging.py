@@ -49,6 +49,17 @@ def test_documents_alone_do_not_import_the_http_side() -> None:
     assert done.stdout.split() == ["False", "True"]
 
 
+def test_the_adapters_libraries_are_imported_only_by_their_adapters() -> None:
+    """httpx and requests are extras: `import retently_oauth` and every public name leave them unimported."""
+    probe = (
+        "import sys, retently_oauth; [getattr(retently_oauth, n) for n in retently_oauth.__all__]; "
+        "print(*(m in sys.modules for m in ('httpx', 'requests'))); import retently_oauth.httpx; "
+        "import retently_oauth.requests; print(*(m in sys.modules for m in ('httpx', 'requests')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False", "True", "True"]
+
+
 def test_every_public_name_resolves() -> None:
     for name in retently_oauth.__all__:
         assert getattr(retently_oauth, name) is not None, name

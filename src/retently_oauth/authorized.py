@@ -58,6 +58,11 @@ class Authorizer(Protocol):
         ...
 
 
+# An authorizer may also have `cached_authorization() -> str | None`: the header value when getting it would not
+# block, else None. The async httpx adapter calls it on the event loop, and `authorization()` in a worker thread
+# only when it returns None (or is missing). `TokenManager` and `ApiKeyAuth` have it.
+
+
 @attrs.frozen
 class ApiKeyAuth:
     """Retently's API-token credentials, sent as `Authorization: api_key=<key>`; nothing to refresh.
@@ -82,6 +87,9 @@ class ApiKeyAuth:
         return cls(document.api_key)
 
     def authorization(self) -> str:
+        return f"api_key={self.api_key}"
+
+    def cached_authorization(self) -> str:
         return f"api_key={self.api_key}"
 
     def reauthorize(self, rejected_authorization: str) -> str | None:

@@ -239,6 +239,14 @@ class TokenManager:
         assert self._current is not None
         return self._current.authorization
 
+    def cached_authorization(self) -> str | None:
+        """`authorization()` if that would not refresh first, else None: never blocks (no lock, no I/O), for
+        callers on an event loop, which then run `authorization()` in a worker thread."""
+        current = self._current
+        if current is not None and _clock() < current.refresh_at:
+            return current.authorization
+        return None
+
     def token(self) -> Token:
         """The whole current token (expiry, scope, refresh token), refreshed first when due."""
         current = self._current
