@@ -637,7 +637,10 @@ class Writer:
         for f in model.fields:
             key_path = f"path + {child('', f.key)!r}"
             sink = "problems" if f.own else "[]"
-            lines += [f"x = v.get({f.key!r}, _MISSING)", "if x is _MISSING:"]
+            if f.required:  # try costs nothing in 3.11 when the key is there
+                lines += ["try:", f"    x = v[{f.key!r}]", "except KeyError:"]
+            else:
+                lines += [f"x = v.get({f.key!r}, _MISSING)", "if x is _MISSING:"]
             if f.required:
                 if f.key in n.required:
                     lines.append(f"    problems.append(_Problem({key_path}, 'required field missing'))")
@@ -663,22 +666,21 @@ class Writer:
         return lines
 
     def _class_build(self, n: Node, model: Model) -> list[str]:
-        args = [f"{f.name}=f_{f.name}" for f in model.fields]
-        lines = ["if len(problems) != before:", "    return _INVALID"]
+        """The instance, built without the attrs __init__ (frozen classes set each slot through object.__setattr__
+        there too; doing it here saves the keyword-argument call). Every slot is set: the classes have no validators,
+        converters or post-init hooks."""
+        lines = ["if len(problems) != before:", "    return _INVALID", f"r = _new({model.name})"]
+        lines += [f'_setattr(r, "{f.name}", f_{f.name})' for f in model.fields]
         if model.extra:
             keys = self.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
             if model.fields:
-                args.append(
-                    f"additional_properties={{}} if {keys}.issuperset(v) else "
-                    f"{{k: x for k, x in v.items() if k not in {keys}}}"
-                )
+                extra = f"{{}} if {keys}.issuperset(v) else {{k: x for k, x in v.items() if k not in {keys}}}"
             else:
-                args.append("additional_properties=dict(v)")
+                extra = "dict(v)"
+            lines.append(f'_setattr(r, "additional_properties", {extra})')
         if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
-            lines.append(f"r = {model.name}({', '.join(args)})")
-            lines += ["if defaulted:", '    _setattr(r, "_defaulted", frozenset(defaulted))', "return r"]
-        else:
-            lines.append(f"return {model.name}({', '.join(args)})")
+            lines.append('_setattr(r, "_defaulted", frozenset(defaulted))')
+        lines.append("return r")
         return lines
 
     # -- unstructure ---------------------------------------------------------------------------------------------

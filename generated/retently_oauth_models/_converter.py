@@ -43,6 +43,7 @@ from .models import (
 )
 
 _setattr = object.__setattr__
+_new = object.__new__
 
 _ENUM_CodeChallengeMethod = _enum_table(CodeChallengeMethod)
 _ENUM_Type = _enum_table(Type)
@@ -208,8 +209,9 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
     r = v
     if type(v) is dict:
         defaulted: list[str] = []
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -218,8 +220,9 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("client_secret", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_secret"]
+        except KeyError:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -228,8 +231,9 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
             else:
                 problems.append(_wrong(path + ".client_secret", "a string", x))
             f_client_secret = x
-        x = v.get("refresh_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["refresh_token"]
+        except KeyError:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -246,15 +250,15 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
             f_auth_type = _s2(x, path + ".auth_type", problems)
         if len(problems) != before:
             return _INVALID
-        r = SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            refresh_token=f_refresh_token,
-            auth_type=f_auth_type,
-            additional_properties={} if _SET0.issuperset(v) else {k: x for k, x in v.items() if k not in _SET0},
+        r = _new(SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "auth_type", f_auth_type)
+        _setattr(
+            r, "additional_properties", {} if _SET0.issuperset(v) else {k: x for k, x in v.items() if k not in _SET0}
         )
-        if defaulted:
-            _setattr(r, "_defaulted", frozenset(defaulted))
+        _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -275,8 +279,9 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
     r = v
     if type(v) is dict:
         defaulted: list[str] = []
-        x = v.get("api_key", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["api_key"]
+        except KeyError:
             problems.append(_Problem(path + ".api_key", "required field missing"))
             f_api_key = _INVALID
         else:
@@ -293,13 +298,13 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
             f_auth_type = _s8(x, path + ".auth_type", problems)
         if len(problems) != before:
             return _INVALID
-        r = SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
-            api_key=f_api_key,
-            auth_type=f_auth_type,
-            additional_properties={} if _SET1.issuperset(v) else {k: x for k, x in v.items() if k not in _SET1},
+        r = _new(SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken)
+        _setattr(r, "api_key", f_api_key)
+        _setattr(r, "auth_type", f_auth_type)
+        _setattr(
+            r, "additional_properties", {} if _SET1.issuperset(v) else {k: x for k, x in v.items() if k not in _SET1}
         )
-        if defaulted:
-            _setattr(r, "_defaulted", frozenset(defaulted))
+        _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -372,18 +377,21 @@ def _s_SourceRetently(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        x = v.get("credentials", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["credentials"]
+        except KeyError:
             problems.append(_Problem(path + ".credentials", "required field missing"))
             f_credentials = _INVALID
         else:
             f_credentials = _s11(x, path + ".credentials", problems)
         if len(problems) != before:
             return _INVALID
-        return SourceRetently(
-            credentials=f_credentials,
-            additional_properties={} if _SET3.issuperset(v) else {k: x for k, x in v.items() if k not in _SET3},
+        r = _new(SourceRetently)
+        _setattr(r, "credentials", f_credentials)
+        _setattr(
+            r, "additional_properties", {} if _SET3.issuperset(v) else {k: x for k, x in v.items() if k not in _SET3}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -439,7 +447,11 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
                     problems.append(_Problem(_child(path, k), "unknown field"))
         if len(problems) != before:
             return _INVALID
-        return RetentlyCredentials(client_id=f_client_id, client_secret=f_client_secret, refresh_token=f_refresh_token)
+        r = _new(RetentlyCredentials)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "refresh_token", f_refresh_token)
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -475,8 +487,9 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -485,8 +498,9 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("client_secret", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_secret"]
+        except KeyError:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -495,8 +509,9 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_secret", "a string", x))
             f_client_secret = x
-        x = v.get("refresh_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["refresh_token"]
+        except KeyError:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -515,13 +530,15 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
                 f_type = _INVALID
         if len(problems) != before:
             return _INVALID
-        return OAuth(
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            refresh_token=f_refresh_token,
-            type=f_type,
-            additional_properties={} if _SET6.issuperset(v) else {k: x for k, x in v.items() if k not in _SET6},
+        r = _new(OAuth)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "type", f_type)
+        _setattr(
+            r, "additional_properties", {} if _SET6.issuperset(v) else {k: x for k, x in v.items() if k not in _SET6}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -536,7 +553,9 @@ def _s_PropertyPropertyConnectionAuthMeta(v: Any, path: str, problems: list[_Pro
     if type(v) is dict:
         if len(problems) != before:
             return _INVALID
-        return PropertyPropertyConnectionAuthMeta(additional_properties=dict(v))
+        r = _new(PropertyPropertyConnectionAuthMeta)
+        _setattr(r, "additional_properties", dict(v))
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -771,32 +790,34 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
             f_token_url = x
         if len(problems) != before:
             return _INVALID
-        return PropertyConnectionAuth(
-            access_token=f_access_token,
-            api_url=f_api_url,
-            app_id=f_app_id,
-            authorize_url=f_authorize_url,
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            consumer_key=f_consumer_key,
-            consumer_secret=f_consumer_secret,
-            dev_api_key=f_dev_api_key,
-            emails=f_emails,
-            expires_in=f_expires_in,
-            expiry_date=f_expiry_date,
-            key=f_key,
-            meta=f_meta,
-            name=f_name,
-            other_auth_info=f_other_auth_info,
-            pem=f_pem,
-            refresh_token=f_refresh_token,
-            refresh_token_expires_date=f_refresh_token_expires_date,
-            refresh_token_expires_in=f_refresh_token_expires_in,
-            state=f_state,
-            token=f_token,
-            token_url=f_token_url,
-            additional_properties={} if _SET7.issuperset(v) else {k: x for k, x in v.items() if k not in _SET7},
+        r = _new(PropertyConnectionAuth)
+        _setattr(r, "access_token", f_access_token)
+        _setattr(r, "api_url", f_api_url)
+        _setattr(r, "app_id", f_app_id)
+        _setattr(r, "authorize_url", f_authorize_url)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "consumer_key", f_consumer_key)
+        _setattr(r, "consumer_secret", f_consumer_secret)
+        _setattr(r, "dev_api_key", f_dev_api_key)
+        _setattr(r, "emails", f_emails)
+        _setattr(r, "expires_in", f_expires_in)
+        _setattr(r, "expiry_date", f_expiry_date)
+        _setattr(r, "key", f_key)
+        _setattr(r, "meta", f_meta)
+        _setattr(r, "name", f_name)
+        _setattr(r, "other_auth_info", f_other_auth_info)
+        _setattr(r, "pem", f_pem)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "refresh_token_expires_date", f_refresh_token_expires_date)
+        _setattr(r, "refresh_token_expires_in", f_refresh_token_expires_in)
+        _setattr(r, "state", f_state)
+        _setattr(r, "token", f_token)
+        _setattr(r, "token_url", f_token_url)
+        _setattr(
+            r, "additional_properties", {} if _SET7.issuperset(v) else {k: x for k, x in v.items() if k not in _SET7}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -815,8 +836,9 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        x = v.get("access_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["access_token"]
+        except KeyError:
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
@@ -868,14 +890,16 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
             f_scope = x
         if len(problems) != before:
             return _INVALID
-        return TokenResponse(
-            access_token=f_access_token,
-            refresh_token=f_refresh_token,
-            expires_in=f_expires_in,
-            token_type=f_token_type,
-            scope=f_scope,
-            additional_properties={} if _SET8.issuperset(v) else {k: x for k, x in v.items() if k not in _SET8},
+        r = _new(TokenResponse)
+        _setattr(r, "access_token", f_access_token)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "expires_in", f_expires_in)
+        _setattr(r, "token_type", f_token_type)
+        _setattr(r, "scope", f_scope)
+        _setattr(
+            r, "additional_properties", {} if _SET8.issuperset(v) else {k: x for k, x in v.items() if k not in _SET8}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -891,8 +915,9 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        x = v.get("error", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["error"]
+        except KeyError:
             problems.append(_Problem(path + ".error", "required field missing"))
             f_error = _INVALID
         else:
@@ -914,11 +939,13 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
             f_error_description = x
         if len(problems) != before:
             return _INVALID
-        return ErrorResponse(
-            error=f_error,
-            error_description=f_error_description,
-            additional_properties={} if _SET9.issuperset(v) else {k: x for k, x in v.items() if k not in _SET9},
+        r = _new(ErrorResponse)
+        _setattr(r, "error", f_error)
+        _setattr(r, "error_description", f_error_description)
+        _setattr(
+            r, "additional_properties", {} if _SET9.issuperset(v) else {k: x for k, x in v.items() if k not in _SET9}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -958,8 +985,9 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     r = v
     if type(v) is dict:
         defaulted: list[str] = []
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -968,8 +996,9 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("redirect_uri", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["redirect_uri"]
+        except KeyError:
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
@@ -1025,17 +1054,15 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
                     problems.append(_Problem(_child(path, k), "unknown field"))
         if len(problems) != before:
             return _INVALID
-        r = AuthorizationRequest(
-            client_id=f_client_id,
-            redirect_uri=f_redirect_uri,
-            response_type=f_response_type,
-            state=f_state,
-            scope=f_scope,
-            code_challenge=f_code_challenge,
-            code_challenge_method=f_code_challenge_method,
-        )
-        if defaulted:
-            _setattr(r, "_defaulted", frozenset(defaulted))
+        r = _new(AuthorizationRequest)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "redirect_uri", f_redirect_uri)
+        _setattr(r, "response_type", f_response_type)
+        _setattr(r, "state", f_state)
+        _setattr(r, "scope", f_scope)
+        _setattr(r, "code_challenge", f_code_challenge)
+        _setattr(r, "code_challenge_method", f_code_challenge_method)
+        _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1092,13 +1119,15 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
             f_error_description = x
         if len(problems) != before:
             return _INVALID
-        return AuthorizationCallback(
-            code=f_code,
-            state=f_state,
-            error=f_error,
-            error_description=f_error_description,
-            additional_properties={} if _SET12.issuperset(v) else {k: x for k, x in v.items() if k not in _SET12},
+        r = _new(AuthorizationCallback)
+        _setattr(r, "code", f_code)
+        _setattr(r, "state", f_state)
+        _setattr(r, "error", f_error)
+        _setattr(r, "error_description", f_error_description)
+        _setattr(
+            r, "additional_properties", {} if _SET12.issuperset(v) else {k: x for k, x in v.items() if k not in _SET12}
         )
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:
@@ -1119,8 +1148,9 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
     r = v
     if type(v) is dict:
         defaulted: list[str] = []
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1129,8 +1159,9 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("client_secret", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_secret"]
+        except KeyError:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1139,8 +1170,9 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
             else:
                 problems.append(_wrong(path + ".client_secret", "a string", x))
             f_client_secret = x
-        x = v.get("redirect_uri", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["redirect_uri"]
+        except KeyError:
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
@@ -1149,8 +1181,9 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
             else:
                 problems.append(_wrong(path + ".redirect_uri", "a string", x))
             f_redirect_uri = x
-        x = v.get("code", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["code"]
+        except KeyError:
             problems.append(_Problem(path + ".code", "required field missing"))
             f_code = _INVALID
         else:
@@ -1180,16 +1213,14 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
                     problems.append(_Problem(_child(path, k), "unknown field"))
         if len(problems) != before:
             return _INVALID
-        r = AuthorizationCodeTokenRequest(
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            redirect_uri=f_redirect_uri,
-            code=f_code,
-            grant_type=f_grant_type,
-            code_verifier=f_code_verifier,
-        )
-        if defaulted:
-            _setattr(r, "_defaulted", frozenset(defaulted))
+        r = _new(AuthorizationCodeTokenRequest)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "redirect_uri", f_redirect_uri)
+        _setattr(r, "code", f_code)
+        _setattr(r, "grant_type", f_grant_type)
+        _setattr(r, "code_verifier", f_code_verifier)
+        _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1210,8 +1241,9 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     r = v
     if type(v) is dict:
         defaulted: list[str] = []
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1220,8 +1252,9 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("client_secret", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_secret"]
+        except KeyError:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1230,8 +1263,9 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_secret", "a string", x))
             f_client_secret = x
-        x = v.get("refresh_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["refresh_token"]
+        except KeyError:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -1261,15 +1295,13 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
                     problems.append(_Problem(_child(path, k), "unknown field"))
         if len(problems) != before:
             return _INVALID
-        r = RefreshTokenRequest(
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            refresh_token=f_refresh_token,
-            grant_type=f_grant_type,
-            redirect_uri=f_redirect_uri,
-        )
-        if defaulted:
-            _setattr(r, "_defaulted", frozenset(defaulted))
+        r = _new(RefreshTokenRequest)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "grant_type", f_grant_type)
+        _setattr(r, "redirect_uri", f_redirect_uri)
+        _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1295,8 +1327,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
-        x = v.get("client_id", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_id"]
+        except KeyError:
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1305,8 +1338,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_id", "a string", x))
             f_client_id = x
-        x = v.get("client_secret", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["client_secret"]
+        except KeyError:
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1315,8 +1349,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".client_secret", "a string", x))
             f_client_secret = x
-        x = v.get("token_url", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["token_url"]
+        except KeyError:
             problems.append(_Problem(path + ".token_url", "required field missing"))
             f_token_url = _INVALID
         else:
@@ -1325,8 +1360,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".token_url", "a string", x))
             f_token_url = x
-        x = v.get("access_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["access_token"]
+        except KeyError:
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
@@ -1335,8 +1371,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".access_token", "a string", x))
             f_access_token = x
-        x = v.get("refresh_token", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["refresh_token"]
+        except KeyError:
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -1345,8 +1382,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".refresh_token", "a string", x))
             f_refresh_token = x
-        x = v.get("expires_at", _MISSING)
-        if x is _MISSING:
+        try:
+            x = v["expires_at"]
+        except KeyError:
             problems.append(_Problem(path + ".expires_at", "required field missing"))
             f_expires_at = _INVALID
         else:
@@ -1406,19 +1444,19 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
                     problems.append(_Problem(_child(path, k), "unknown field"))
         if len(problems) != before:
             return _INVALID
-        return StoredCredentials(
-            client_id=f_client_id,
-            client_secret=f_client_secret,
-            token_url=f_token_url,
-            access_token=f_access_token,
-            refresh_token=f_refresh_token,
-            expires_at=f_expires_at,
-            redirect_uri=f_redirect_uri,
-            authorize_url=f_authorize_url,
-            issued_at=f_issued_at,
-            token_type=f_token_type,
-            scope=f_scope,
-        )
+        r = _new(StoredCredentials)
+        _setattr(r, "client_id", f_client_id)
+        _setattr(r, "client_secret", f_client_secret)
+        _setattr(r, "token_url", f_token_url)
+        _setattr(r, "access_token", f_access_token)
+        _setattr(r, "refresh_token", f_refresh_token)
+        _setattr(r, "expires_at", f_expires_at)
+        _setattr(r, "redirect_uri", f_redirect_uri)
+        _setattr(r, "authorize_url", f_authorize_url)
+        _setattr(r, "issued_at", f_issued_at)
+        _setattr(r, "token_type", f_token_type)
+        _setattr(r, "scope", f_scope)
+        return r
     else:
         problems.append(_wrong(path, "an object", v))
     if len(problems) != before:

@@ -10,6 +10,7 @@ import enum
 import ipaddress
 import math
 import re
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any, Final
@@ -127,6 +128,7 @@ def wrong(path: str, expected: str, value: object) -> Problem:
 
 
 _FRACTION = re.compile(r"\.(\d+)")
+_FAST_ISO: Final = sys.version_info >= (3, 11)
 _DATE_TIME = re.compile(
     r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$",
     re.ASCII,
@@ -218,6 +220,13 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
             return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         if _DATE_TIME.match(value) is None:
             raise ValueError(value)
+        if _FAST_ISO:
+            try:  # Python 3.11 reads RFC 3339 text as it is (Z, any fraction digits)
+                moment = DateTimeText.fromisoformat(value)
+                moment.text = value
+                return moment
+            except ValueError:
+                pass  # a lower-case t or z, a space, a leap second: normalized below
         text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
         text = text[:10] + "T" + text[11:]
         fraction = _FRACTION.match(text, 19)
