@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -175,10 +176,25 @@ class Generated:
     difference: str = ""
 
 
+def generate_with_command(schema: Path, out: Path, package: str) -> Path:
+    """Runs the installed generator's command line in a fresh process (another hash seed, another import order)."""
+    command = [sys.executable, "-m", "retently_oauth_codegen", "generate", "--schema", str(schema), "--out", str(out)]
+    done = subprocess.run(
+        [*command, "--package", package], capture_output=True, text=True, timeout=300, check=False, cwd=out.parent
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the command line failed ({done.returncode}) where the API did not: {done.stderr[-1500:]}")
+    return out / package
+
+
 def generate_twice(schema: Path, package: str, workdir: Path, class_name: str | None = None) -> Generated:
-    """Generates into `workdir/a` and `workdir/b` and compares the bytes."""
+    """Generates into `workdir/a` (the Python API) and `workdir/b` (the command line, in another process, unless a
+    class name is given) and compares the bytes."""
     first = generate_package(schema, workdir / "a", package, class_name)
-    second = generate_package(schema, workdir / "b", package, class_name)
+    if class_name is None:
+        second = generate_with_command(schema, workdir / "b", package)
+    else:
+        second = generate_package(schema, workdir / "b", package, class_name)
     a, b = package_files(first), package_files(second)
     different = sorted(name for name in set(a) | set(b) if a.get(name) != b.get(name))
     return Generated(package, workdir / "a", not different, ", ".join(different))
