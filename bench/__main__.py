@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-ALL = ["documents", "imports", "refresh", "tokens", "bulk"]
+ALL = ["documents", "imports", "refresh", "tokens", "bulk", "adapters"]
 
 
 def main(argv: list[str]) -> int:

@@ -24,7 +24,7 @@ log = logging.getLogger("retently_oauth.adapters")
 class HeaderSource:
     """An authorizer's header values, checked; what both adapters hold."""
 
-    __slots__ = ("_cached", "_what", "authorizer")
+    __slots__ = ("_cached", "_checked", "_what", "authorizer")
 
     def __init__(self, authorizer: Authorizer) -> None:
         if not callable(getattr(authorizer, "authorization", None)) or not callable(
@@ -37,13 +37,15 @@ class HeaderSource:
         cached = getattr(authorizer, "cached_authorization", None)
         self._cached = cached if callable(cached) else None
         self._what = f"the Authorization header from {type(authorizer).__name__}"
+        self._checked: str | None = None
+        """The last value that passed the check: a manager hands out the same string until it refreshes."""
 
     def __repr__(self) -> str:
         return f"HeaderSource({self.authorizer!r})"
 
     def authorization(self) -> str:
         """The header for the next request; may refresh first (blocking), as the authorizer does."""
-        return check_header_value(self.authorizer.authorization(), self._what)
+        return self._check(self.authorizer.authorization())
 
     def cached_authorization(self) -> str | None:
         """The header when getting it would not block, else None (always None for an authorizer without
@@ -51,18 +53,19 @@ class HeaderSource:
         if self._cached is None:
             return None
         value = self._cached()
-        return None if value is None else check_header_value(value, self._what)
+        return None if value is None else self._check(value)
 
     def reauthorize(self, rejected_authorization: str) -> str | None:
         """The header to retry with after a 401 for `rejected_authorization`, or None: return the 401."""
         value = self.authorizer.reauthorize(rejected_authorization)
-        return None if value is None else check_header_value(value, self._what)
+        return None if value is None else self._check(value)
 
-
-def rejected(status: int, sent: str | None, ours: str) -> bool:
-    """Whether a response says our header was refused: a 401 to a request that carried it (a redirect to another
-    origin drops it, and that origin's 401 says nothing about our credentials)."""
-    return status == 401 and sent == ours
+    def _check(self, value: object) -> str:
+        last = self._checked
+        if last is not None and value is last:
+            return last
+        checked = self._checked = check_header_value(value, self._what)
+        return checked
 
 
 def log_retry(method: str, url: str, retrying: bool) -> None:

@@ -28,7 +28,7 @@ import anyio.to_thread
 import httpx
 
 from .authorized import Authorizer
-from .authorizer import HeaderSource, log_retry, rejected
+from .authorizer import HeaderSource, log_retry
 
 __all__ = ["TokenAuth"]
 
@@ -48,13 +48,18 @@ class TokenAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"TokenAuth({self._source.authorizer!r})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """The sync flow (`Client`): may block on a refresh, as the manager does."""
+        request.read()
+        return self.auth_flow(request)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """The flow, its body read by the caller; blocking on a refresh, as the manager does."""
         header = self._source.authorization()
         request.headers["Authorization"] = header
         response = yield request
-        if not rejected(response.status_code, response.request.headers.get("Authorization"), header):
-            return
+        if response.status_code != 401 or response.request.headers.get("Authorization") != header:
+            return  # not a 401, or one to a request without our header (a redirect to another origin)
         retry_with = self._source.reauthorize(header)
         log_retry(request.method, str(request.url), retry_with is not None)
         if retry_with is not None:
@@ -68,8 +73,8 @@ class TokenAuth(httpx.Auth):
             header = await anyio.to_thread.run_sync(self._source.authorization)
         request.headers["Authorization"] = header
         response = yield request
-        if not rejected(response.status_code, response.request.headers.get("Authorization"), header):
-            return
+        if response.status_code != 401 or response.request.headers.get("Authorization") != header:
+            return  # not a 401, or one to a request without our header (a redirect to another origin)
         retry_with = await anyio.to_thread.run_sync(self._source.reauthorize, header)
         log_retry(request.method, str(request.url), retry_with is not None)
         if retry_with is not None:

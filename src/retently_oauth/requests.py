@@ -32,7 +32,7 @@ from requests.utils import rewind_body
 from urllib3.exceptions import HTTPError
 
 from .authorized import Authorizer
-from .authorizer import HeaderSource, log, log_retry, rejected
+from .authorizer import HeaderSource, log, log_retry
 
 __all__ = ["TokenAuth"]
 
@@ -77,9 +77,11 @@ class _OnceOn401:
         return "<retently_oauth.requests retry hook>"
 
     def __call__(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        request = response.request
-        if self.spent or not rejected(response.status_code, request.headers.get("Authorization"), self.header):
+        if response.status_code != 401 or self.spent:
             return response
+        request = response.request
+        if request.headers.get("Authorization") != self.header:
+            return response  # sent without our header (after a redirect to another host)
         self.spent = True
         retry_with = self.source.reauthorize(self.header)
         method, url = request.method or "", request.url or ""
