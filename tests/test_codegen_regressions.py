@@ -505,6 +505,30 @@ def test_scalar_root(build: Build) -> None:
     b.rejects(None, "$")
 
 
+def test_root_enum(build: Build) -> None:
+    b = build("root_enum", {"$schema": D7, "title": "Mode", "type": "string", "enum": ["fast", "slow"]})
+    b.accepts("fast")
+    b.rejects("medium", "$")
+    b.rejects(1, "$")
+
+
+def test_root_enum_of_mixed_json_types(build: Build) -> None:
+    b = build("root_mixed_enum", {"$schema": D7, "enum": ["a", 1, None, True, 2.5]})
+    for good in ("a", 1, None, True, 2.5):
+        b.accepts(good)
+    for bad in ("b", 2, False, "1", 0):
+        b.rejects(bad, "$")
+
+
+def test_one_of_means_exactly_one(build: Build) -> None:
+    b = build("one_of_exactly", obj_schema({"v": {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]}}))
+    b.accepts({"v": -1})  # only the first member
+    b.accepts({"v": 1.5})  # only the second
+    b.rejects({"v": 5}, "$.v")  # both: not exactly one
+    b.rejects({"v": -1.5}, "$.v")  # neither
+    b.rejects({"v": "5"}, "$.v")
+
+
 def test_class_name_names_the_root_even_with_a_title(build: Build) -> None:
     b = build("class_name", obj_schema({"x": {"type": "integer"}}, title="Some Title"), class_name="Config")
     assert b.pkg.ROOT is b.pkg.Config
