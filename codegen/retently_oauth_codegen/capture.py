@@ -81,6 +81,7 @@ def parse(schema_path: Path, class_name: str | None = None) -> Parsed:
         field_constraints=True,
         keep_model_order=True,
         formatters=[],
+        allow_remote_refs=False,  # no network: a remote $ref is a one-line error
         **options,
     )
     with warnings.catch_warnings():

@@ -488,13 +488,8 @@ class Writer:
         item_builds = False
         if n.items is not None and n.items.target().boolean is not True:
             start = len(n.prefix_items)
-            item_builds = (
-                building
-                and py is not None
-                and py.kind == "list"
-                and not n.prefix_items
-                and builds(py.args[0], self.schema)
-            )
+            part = _part(py, "list")
+            item_builds = building and part is not None and not n.prefix_items and builds(part.args[0], self.schema)
             if item_builds:
                 item_lines = self.call(n.items, "x", "f'{path}[{i}]'", "y")
                 lines += [
@@ -552,13 +547,13 @@ class Writer:
                     f"    problems.append(_Problem(path + {child('', key)!r}, 'required field missing'))",
                 ]
         py = n.own_py
+        part = _part(py, "dict")
         dict_builds = (
             model is None
             and building
-            and py is not None
-            and py.kind == "dict"
+            and part is not None
             and n.additional is not None
-            and builds(py.args[0], self.schema)
+            and builds(part.args[0], self.schema)
         )
         for key, prop in n.properties.items():
             if key in handled or prop.target().boolean is True:
@@ -728,7 +723,14 @@ class Writer:
                 test = _isinstance_test(arg, self.schema)
                 if test is None:
                     continue
-                body += [f"if {test.replace('X', 'o')}:", f"    return {self.dump(arg, 'o', members.get(arg))}"]
+                member = members.get(arg)
+                if member is None and arg.kind == "list":  # the node's own `type: [array, ...]`
+                    value = f"[{self.dump(arg.args[0], 'x', n.items)} for x in o]"
+                elif member is None and arg.kind == "dict":
+                    value = f"{{k: {self.dump(arg.args[0], 'x', n.additional)} for k, x in o.items()}}"
+                else:
+                    value = self.dump(arg, "o", member)
+                body += [f"if {test.replace('X', 'o')}:", f"    return {value}"]
             body.append("return o")
         else:
             body.append(f"return {self.dump(py, 'o', None)}")
@@ -779,6 +781,17 @@ class Writer:
             ]
         lines.append("    return d")
         return "\n".join(lines)
+
+
+def _part(py: Py | None, kind: str) -> Py | None:
+    """The `kind` (list or dict) representation in `py`, itself or a member of its union."""
+    if py is None:
+        return None
+    if py.kind == kind:
+        return py
+    if py.kind == "union":
+        return next((a for a in py.args if a.kind == kind), None)
+    return None
 
 
 def _isinstance_test(py: Py, schema: Schema) -> str | None:

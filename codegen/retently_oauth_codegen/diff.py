@@ -51,6 +51,27 @@ def _strip_null(py: ir.Py) -> str:
     return py.annotation()
 
 
+_FITS = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def _widens(old: ir.Py, new: ir.Py) -> bool:
+    """Every value `old` represents, `new` represents too."""
+    if old == new or new.kind == "any":
+        return True
+    if old.kind == "union":
+        return all(_widens(a, new) for a in old.args)
+    if new.kind == "union":
+        return any(_widens(old, b) for b in new.args)
+    if old.kind == "int" and new.kind == "float":
+        return True
+    if old.kind == "literal":
+        if new.kind == "literal":
+            return set(map(repr, old.values)) <= set(map(repr, new.values))
+        fits = _FITS.get(new.kind)
+        return fits is not None and all(type(v) in fits for v in old.values)
+    return False
+
+
 def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]]) -> list[Change]:
     """Changes of one schema position: its type, nullability and every constraint keyword."""
     a, b = a.target(), b.target()
@@ -62,7 +83,7 @@ def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]])
     if pa != pb:
         na, nb = _nullable(pa), _nullable(pb)
         if _strip_null(pa) != _strip_null(pb):
-            widened = {(_strip_null(pa), _strip_null(pb))} <= {("int", "float")}
+            widened = _widens(pa, pb) and not _widens(pb, pa)
             what = f"type {'widened' if widened else 'changed'} from {_strip_null(pa)} to {_strip_null(pb)}"
             out.append(Change(where, what, not widened))
         if na and not nb:
@@ -94,8 +115,12 @@ def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]])
             out.append(Change(where, f"enum value {value} removed", True))
         for value in sorted(eb - ea):
             out.append(Change(where, f"enum value {value} added", False))
-    if a.has_const != b.has_const or (a.has_const and a.const != b.const):
-        out.append(Change(where, f"constant changed from {a.const!r} to {b.const!r}", b.has_const))
+    if a.has_const and not b.has_const:
+        out.append(Change(where, f"constant {a.const!r} removed", False))
+    elif b.has_const and not a.has_const:
+        out.append(Change(where, f"constant {b.const!r} added (narrowed)", True))
+    elif a.has_const and a.const != b.const:
+        out.append(Change(where, f"constant changed from {a.const!r} to {b.const!r}", True))
     if a.accept_date != b.accept_date:
         if a.accept_date:
             out.append(Change(where, "no longer accepts a bare date", True))

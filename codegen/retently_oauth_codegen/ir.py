@@ -548,6 +548,10 @@ class Builder:
                 # the parser made a second model of the same schema object: an alias of the first
                 m = Model(name, "alias", node, model, description=node.description)
                 node.aliases.append(m)
+            elif isinstance(model, DmcgEnum) and _python_ambiguous(node):
+                # Python's Enum would merge true with 1 (or 1 with 1.0): the values stay JSON values
+                m = Model(name, "alias", node, model, description=node.description)
+                node.aliases.append(m)
             elif isinstance(model, DmcgEnum):
                 m = Model(name, "enum", node, model, description=node.description)
                 source: Node | None = node
@@ -784,6 +788,24 @@ def _literal(values: tuple[Any, ...]) -> Py:
     if values and all(v is None for v in values):
         return Py("none")
     return ANY
+
+
+def _python_ambiguous(node: Node) -> bool:
+    """Enum values Python holds equal although JSON does not (true and 1, 1 and 1.0)."""
+    source: Node | None = node
+    while source is not None and source.enum is None and not source.has_const:
+        source = source.ref
+    values = [v for v in ((source.enum or ()) if source is not None else ()) if v is not None]
+    seen: list[Any] = []
+    for v in values:
+        for w in seen:
+            try:
+                if v == w:
+                    return True
+            except Exception:  # noqa: S112
+                continue
+        seen.append(v)
+    return False
 
 
 def _escape(name: str) -> str:

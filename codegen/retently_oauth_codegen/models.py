@@ -194,15 +194,16 @@ def _alias_deps(py: Py) -> list[str]:
     return out
 
 
-def alias_value(m: Model, defined: set[str], shared: set[str]) -> str:
+def alias_value(m: Model, defined: set[str], shared: set[str], stringy: set[str]) -> str:
     """The alias's right-hand side: a plain union of generated classes when no other alias spells the same, else
     `Annotated[..., name]` so that every alias is a distinct object the converter can key on; names not yet
     defined (recursive aliases) make it a string."""
     assert m.node.own_py is not None
     py = m.node.own_py
     text = py.annotation()
-    pending = [d for d in _alias_deps(py) if d not in defined]
-    if pending:
+    pending = [d for d in _alias_deps(py) if d not in defined or d in stringy]
+    if pending:  # a string alias: usable in annotations, not in a runtime expression
+        stringy.add(m.name)
         return repr(text)
     if py.kind == "union" and text not in shared and all(a.kind in ("class", "enum") for a in py.args):
         return text
@@ -222,8 +223,9 @@ def render(schema: Schema) -> str:
             text = m.node.own_py.annotation()
             spelled[text] = spelled.get(text, 0) + 1
     shared = {text for text, count in spelled.items() if count > 1}
+    stringy: set[str] = set()
     for m in _alias_order(schema):
-        lines = [f"{m.name}: TypeAlias = {alias_value(m, defined, shared)}"]
+        lines = [f"{m.name}: TypeAlias = {alias_value(m, defined, shared, stringy)}"]
         if m.description:
             lines.append(doc_literal(m.description))
         defined.add(m.name)

@@ -1962,15 +1962,9 @@ def _same(cls: Any) -> _Callable[[Any], bool]:
 
 def register_hooks(converter: _JsonConverter, error_type: type[_DocumentError] = _DocumentError) -> None:
     """Registers every document type's hooks on `converter`."""
-    for cls in STRUCTURERS:
-        hook = structure_hook(cls, error_type)
-        unhook = UNSTRUCTURERS[cls]
-        if isinstance(cls, type):
-            converter.register_structure_hook(cls, hook)
-            converter.register_unstructure_hook(cls, unhook)
-        else:
-            converter.register_structure_hook_func(_same(cls), hook)
-            converter.register_unstructure_hook_func(_same(cls), unhook)
+    for cls in STRUCTURERS:  # by identity: cattrs never evaluates the classes' annotations
+        converter.register_structure_hook_func(_same(cls), structure_hook(cls, error_type))
+        converter.register_unstructure_hook_func(_same(cls), UNSTRUCTURERS[cls])
 
 
 def make_converter(error_type: type[_DocumentError] = _DocumentError) -> _JsonConverter:
