@@ -123,7 +123,27 @@ def _custom_repr_instances(server: RetentlyServer, tmp_path: Path) -> dict[str, 
 
         return Redactor([SECRET + "A"])
 
+    def adapters() -> dict[str, Callable[[], object]]:  # the httpx and requests TokenAuth, each header taken
+        from retently_oauth.authorizer import HeaderSource
+        from retently_oauth.httpx import TokenAuth as HttpxAuth
+        from retently_oauth.requests import TokenAuth as RequestsAuth
+        from retently_oauth.requests import _OnceOn401
+
+        def used(source: HeaderSource) -> HeaderSource:
+            source.authorization()
+            return source
+
+        return {
+            "retently_oauth.authorizer.HeaderSource": lambda: used(HeaderSource(manager())),
+            "retently_oauth.httpx.TokenAuth": lambda: HttpxAuth(manager()),
+            "retently_oauth.requests.TokenAuth": lambda: RequestsAuth(manager()),
+            "retently_oauth.requests._OnceOn401": lambda: _OnceOn401(
+                used(HeaderSource(manager())), f"Bearer {SECRET}A"
+            ),
+        }
+
     return {
+        **adapters(),
         "retently_oauth.flows.OAuthClient": client,
         "retently_oauth.manager.TokenManager": manager,
         "retently_oauth.authorized.AuthorizedHTTP": lambda: AuthorizedHTTP(manager()),
