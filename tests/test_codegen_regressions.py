@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .corpus.harness import generate_package, import_package, json_equal, mutants, validator_for
+from .corpus.harness import generate_package, import_package, json_equal, mutants, path_in, validator_for
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 D7 = "http://json-schema.org/draft-07/schema#"
@@ -60,6 +60,7 @@ class Built:
             self.structure(doc)
         paths = [p.path for p in caught.value.problems]
         assert paths, f"{self.name}: DocumentError without problems for {doc!r}"
+        assert all(path_in(doc, p) for p in paths), f"{self.name}: {doc!r}: problem paths {paths} not in the document"
         if path is not None:
             assert path in paths, f"{self.name}: {doc!r}: expected a problem at {path}, got {paths}"
         return caught.value

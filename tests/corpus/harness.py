@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -337,14 +338,57 @@ class Outcome:
     output: Json = None
 
 
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
+def path_steps(path: str) -> list[str | int] | None:
+    """`$.a[0]["b c"]` -> ["a", 0, "b c"]; None when it is not such a path."""
+    if not path.startswith("$"):
+        return None
+    steps: list[str | int] = []
+    at = 1
+    while at < len(path):
+        match = _STEP.match(path, at)
+        if match is None:
+            return None
+        name, index, quoted = match.groups()
+        if name is not None:
+            steps.append(name)
+        elif index is not None:
+            steps.append(int(index))
+        else:
+            steps.append(re.sub(r"\\(.)", r"\1", quoted))
+        at = match.end()
+    return steps
+
+
+def path_in(doc: Json, path: str) -> bool:
+    """A problem's path names a place in the document: every step but the last exists (the last may be a missing
+    required key)."""
+    steps = path_steps(path)
+    if steps is None:
+        return False
+    node = doc
+    for step in steps[:-1]:
+        in_object = isinstance(node, dict) and isinstance(step, str) and step in node
+        in_array = isinstance(node, list) and isinstance(step, int) and step < len(node)
+        if not (in_object or in_array):
+            return False
+        node = node[step]
+    return True
+
+
 def run_generated(package: ModuleType, converter: Any, doc: Json) -> Outcome:
     """Structures `doc` as the package's ROOT and writes it back; any exception but DocumentError is a crash."""
     try:
         obj = converter.structure(doc, package.ROOT)
     except package.DocumentError as exc:
         problems = getattr(exc, "problems", None)
-        if not problems or not all(str(getattr(p, "path", "")).startswith("$") for p in problems):
-            return Outcome("crashed", f"DocumentError without JSON-path problems: {exc!s:.300}")
+        if not problems:
+            return Outcome("crashed", f"DocumentError without problems: {exc!s:.300}")
+        misplaced = [str(getattr(p, "path", None)) for p in problems if not path_in(doc, str(getattr(p, "path", "")))]
+        if misplaced:
+            return Outcome("crashed", f"DocumentError at paths not in the document {misplaced[:3]}: {exc!s:.300}")
         return Outcome("rejected", f"{exc!s:.300}")
     except Exception as exc:
         return Outcome("crashed", f"structure raised {type(exc).__name__}: {exc!s:.300}")
