@@ -91,7 +91,16 @@ def parse(schema_path: Path, class_name: str | None = None) -> Parsed:
         except GenerationError:
             raise
         except Exception as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
+            text = str(exc)
+            first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+            if first.startswith("Fetching remote $ref is disabled:"):
+                url = first.partition(":")[2].strip()
+                message = f"remote $ref {url} is not fetched (no network): save it beside the schema and refer to it"
+                raise GenerationError(f"{schema_path.name}#: {message} by a relative path") from None
+            if first.startswith("Blocked unsafe local $ref:"):
+                ref = first.partition(":")[2].strip()
+                raise GenerationError(f"{schema_path.name}#: $ref {ref} leaves the schema's directory") from None
+            message = " ".join(text.split()) or type(exc).__name__
             raise GenerationError(f"{schema_path.name}#: datamodel-code-generator cannot parse it: {message}") from None
     parsed = Parsed(parser, list(parser.results), class_name=class_name)
     for reference, obj in parser.captured:
