@@ -46,6 +46,7 @@ class Entry:
     sdist: str | None = None
     pointer: str | None = None
     draw: bool = True  # False: hypothesis-jsonschema cannot draw from it in reasonable time (see corpus.toml)
+    count: int = 15  # documents to draw
     seeds: tuple[str, ...] = ()  # our own documents (JSON texts) for it, judged by jsonschema like any other
 
     @property
@@ -432,10 +433,14 @@ def compare(validator: Any, package: ModuleType, docs: list[tuple[str, Json]]) -
     converter = package.make_converter()
     result = Differential()
     for kind, doc in docs:
+        text = json.dumps(doc, sort_keys=True)
+        doc = json.loads(text)  # a private copy: nothing shared with other documents
         valid = validator.is_valid(doc)
         result.checked += 1
         result.valid += valid
         got = run_generated(package, converter, doc)
+        if json.dumps(doc, sort_keys=True) != text:
+            got = Outcome("crashed", f"structuring changed its input document; it was {short(json.loads(text))}")
         expected = "valid" if valid else "invalid"
         if (
             got.verdict == "crashed"
@@ -471,7 +476,7 @@ def draw_documents(schema: Json, count: int = 25, seconds: float = 30.0) -> tupl
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        strategy = from_schema(schema)
+        strategy = from_schema(json.loads(json.dumps(schema)))  # a copy: from_schema changes the schema it is given
 
         @settings(
             max_examples=count,

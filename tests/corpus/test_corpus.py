@@ -67,7 +67,7 @@ def test_agrees_with_jsonschema(entry: Entry, record_property: Callable[[str, An
         assert only_definitions(schema), f"{entry.source}: ROOT is None, but the root document has a schema"
         record_property("corpus_note", "root holds only definitions: no differential")
         return
-    docs, why = documents_for(schema, entry.id, draw=entry.draw, seeds=entry.seeds)
+    docs, why = documents_for(schema, entry.id, draw=entry.draw, seeds=entry.seeds, count=entry.count)
     if why:
         record_property("corpus_note", f"hypothesis-jsonschema: {why}; fallback documents used")
     outcome = compare(validator_for(path, schema), package, docs)
