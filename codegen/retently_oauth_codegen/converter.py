@@ -9,14 +9,11 @@ Runtime helpers are imported under `_`-prefixed names, so no generated class can
 
 from __future__ import annotations
 
-import io
-import json
-import math
-import tokenize
 from typing import Any
 
-from .ir import BUILDING_SCALARS, Model, Node, Py, Schema
-from .templates._runtime import child
+from .ir import Node, Py, Schema
+from .nodes import arrays, combinators, consts, numbers, objects, strings
+from .nodes.common import _isinstance_test, _rename, _show, builds, py_literal
 
 _JSON_TYPE_TEST = {
     "object": "type(v) is dict",
@@ -36,52 +33,7 @@ _NOUN = {
 }
 
 
-def py_literal(value: Any) -> str:
-    """Python source for a JSON value."""
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, (int, str)):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else "None"
-    if isinstance(value, list):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_literal(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
-    return "None"
-
-
-def _rename(lines: list[str], mapping: dict[str, str]) -> list[str]:
-    """The lines with the names in `mapping` replaced (names only: never inside a string literal)."""
-    out = []
-    for line in lines:
-        stripped = line.lstrip()
-        indent = line[: len(line) - len(stripped)]
-        try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(stripped).readline))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            tokens = []
-        for tok in reversed(tokens):
-            if tok.type == tokenize.NAME and tok.string in mapping and tok.start[0] == 1:
-                stripped = stripped[: tok.start[1]] + mapping[tok.string] + stripped[tok.end[1] :]
-        out.append(indent + stripped)
-    return out
-
-
 _SCALAR_TYPES = {"string", "integer", "number", "boolean", "null"}
-
-
-def builds(py: Py, schema: Schema, seen: frozenset[str] = frozenset()) -> bool:
-    """Whether the structured value differs from the JSON value (so unstructuring has work to do)."""
-    if py.kind in ("class", "enum") or py.kind in BUILDING_SCALARS:
-        return True
-    if py.kind == "alias":
-        if py.name in seen:
-            return False
-        node = schema.models[py.name].node
-        assert node.own_py is not None
-        return builds(node.own_py, schema, seen | {py.name})
-    return any(builds(a, schema, seen) for a in py.args)
 
 
 class Writer:
@@ -174,9 +126,9 @@ class Writer:
             return lines
         body: list[str] = []
         if n.has_const:
-            body += self._equal_check([n.const], "expected " + _show(n.const))
+            body += consts.equal_check(self, [n.const], "expected " + _show(n.const))
         if n.enum is not None:
-            body += self._equal_check(list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+            body += consts.equal_check(self, list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
         typed, result = self._typed(n, True)
         body += typed
         if result is None:
@@ -196,9 +148,9 @@ class Writer:
         result = "v"
         body.append("before = len(problems)")
         if n.has_const:
-            body += self._equal_check([n.const], "expected " + _show(n.const))
+            body += consts.equal_check(self, [n.const], "expected " + _show(n.const))
         if n.enum is not None:
-            body += self._equal_check(list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+            body += consts.equal_check(self, list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
         if n.not_ is not None:
             body += [
                 "scratch = []",
@@ -227,12 +179,12 @@ class Writer:
                 body.append(f"{self.fn(member)}(v, path, problems)")
         if n.any_of:
             building = n.source == "union" and not n.one_of
-            body += self._any_of(n, building)
+            body += combinators.any_of(self, n, building)
             if building:
                 result = "r"
         if n.one_of:
             building = n.source == "union"
-            body += self._one_of(n, building)
+            body += combinators.one_of(self, n, building)
             if building:
                 result = "r"
         if n.source == "enum" and n.model is not None:
@@ -262,122 +214,28 @@ class Writer:
         body += ["if len(problems) != before:", "    return _INVALID", f"return {result}"]
         return "\n".join(lines + ["    " + line for line in body])
 
-    def _equal_check(self, values: list[Any], message: str) -> list[str]:
-        if all(type(x) is str for x in values):
-            return [
-                f"if type(v) is not str or v not in {self.const_set(tuple(values))}:",
-                f"    problems.append(_Problem(path, {message!r}))",
-            ]
-        return [
-            f"if not _json_in(v, {py_literal(values)}):",
-            f"    problems.append(_Problem(path, {message!r}))",
-        ]
-
-    def _any_of(self, n: Node, building: bool) -> list[str]:
-        lines = ["matched = False"]
-        for member in n.any_of:
-            lines += [
-                "if not matched:",
-                "    scratch = []",
-                f"    x = {self.fn(member)}(v, path, scratch)",
-                "    if not scratch:",
-                "        matched = True",
-            ]
-            if building:
-                lines.append("        r = x")
-        lines += ["if not matched:", '    problems.append(_Problem(path, "matches none of the anyOf schemas"))']
-        return lines
-
-    def _tag(self, n: Node) -> tuple[str, list[tuple[Any, int]]] | None:
-        """A property whose constant value tells the oneOf members apart: (key, [(value, member index)])."""
-        members = [m.target() for m in n.one_of]
-        candidates: set[str] | None = None
-        for m in members:
-            keys = {k for k, p in _all_props(m).items() if _consts(p.target()) is not None}
-            candidates = keys if candidates is None else candidates & keys
-        ordered = sorted(candidates or ())
-        if n.discriminator in ordered:
-            ordered = [n.discriminator, *[k for k in ordered if k != n.discriminator]]
-        for key in ordered:
-            pairs = []
-            for i, m in enumerate(members):
-                for value in _consts(_all_props(m)[key].target()) or ():
-                    pairs.append((value, i))
-            values = [p[0] for p in pairs]
-            if all(type(x) is str for x in values) and len(set(values)) == len(values):
-                return key, pairs
-        return None
-
-    def _one_of(self, n: Node, building: bool) -> list[str]:
-        lines = ["count = 0", "best: list[_Problem] | None = None", "best_score = -1", "tie = False"]
-        names = ", ".join(dict.fromkeys(m.py.annotation() for m in n.one_of))
-        unclear = f"matches no variant unambiguously: expected one of {names}"
-        tag = self._tag(n)
-        if tag is not None:
-            key, pairs = tag
-            lines.append(f"tag = v.get({key!r}, _MISSING) if type(v) is dict else _MISSING")
-        for i, member in enumerate(n.one_of):
-            lines += [
-                "scratch = []",
-                f"x = {self.fn(member)}(v, path, scratch)",
-                "if not scratch:",
-                "    count += 1",
-            ]
-            if building:
-                lines.append("    r = x")
-            score = [f"({k!r} in v)" for k in _required(member.target())]
-            if tag is not None:
-                score += [f"(1000 if tag == {value!r} else 0)" for value, j in pairs if j == i]
-            expr = "(" + " + ".join(score) + ") if type(v) is dict else 0" if score else "0"
-            lines += [
-                "else:",
-                f"    score = {expr}",
-                "    if score > best_score:",
-                "        best, best_score, tie = scratch, score, False",
-                "    elif score == best_score:",
-                "        tie = True",
-            ]
-        lines += ["if count == 0 and tie:", f"    problems.append(_Problem(path, {unclear!r}))", "elif count == 0:"]
-        if tag is not None:
-            key, pairs = tag
-            values = tuple(p[0] for p in pairs)
-            message = "expected one of " + ", ".join(_show(x) for x in values)
-            lines += [
-                f"    if tag is not _MISSING and tag not in {self.const_set(values)}:",
-                f"        problems.append(_Problem(path + {child('', key)!r}, {message!r}))",
-                "    else:",
-                "        problems.extend(best or [_Problem(path, 'matches none of the oneOf schemas')])",
-            ]
-        else:
-            lines.append("    problems.extend(best or [_Problem(path, 'matches none of the oneOf schemas')])")
-        lines += [
-            "elif count > 1:",
-            '    problems.append(_Problem(path, "matches more than one of the oneOf schemas"))',
-        ]
-        return lines
-
     def _typed(self, n: Node, building: bool) -> tuple[list[str], str | None]:
         """The per-JSON-type checks; the result variable when this part builds the value."""
         lines: list[str] = []
         result: str | None = None
         allowed = n.types
         blocks: list[tuple[str, list[str]]] = []
-        obj = self._object(n, building)
+        obj = objects.object_(self, n, building)
         if obj[0] or (allowed is not None and "object" in allowed):
             blocks.append(("type(v) is dict", obj[0]))
             if obj[1]:
                 result = "r"
-        arr = self._array(n, building)
+        arr = arrays.array(self, n, building)
         if arr[0] or (allowed is not None and "array" in allowed):
             blocks.append(("type(v) is list", arr[0]))
             if arr[1]:
                 result = "r"
-        s = self._string(n, building)
+        s = strings.string(self, n, building)
         if s[0] or (allowed is not None and "string" in allowed):
             blocks.append(("type(v) is str", s[0]))
             if s[1]:
                 result = "r"
-        num = self._number(n)
+        num = numbers.number(self, n)
         int_ok = n.allows("integer")
         num_ok = n.allows("number") if allowed is None else "number" in allowed
         if allowed is None or int_ok or num_ok:
@@ -407,276 +265,6 @@ class Writer:
             expected = " or ".join(dict.fromkeys(_NOUN.get(t, t) for t in shown))
             lines += ["else:", f"    problems.append(_wrong(path, {expected!r}, v))"]
         return lines, result
-
-    def _string(self, n: Node, building: bool) -> tuple[list[str], bool]:
-        lines: list[str] = []
-        checks: list[str] = []
-        if n.min_length is not None:
-            checks += [
-                f"if len(v) < {n.min_length}:",
-                f"    problems.append(_Problem(path, 'must be at least {n.min_length} characters long'))",
-            ]
-        if n.max_length is not None:
-            checks += [
-                f"if len(v) > {n.max_length}:",
-                f"    problems.append(_Problem(path, 'must be at most {n.max_length} characters long'))",
-            ]
-        if n.min_length is not None and n.max_length is not None:  # one len() on the way that passes
-            lines += [f"if not {n.min_length} <= len(v) <= {n.max_length}:", *("    " + c for c in checks)]
-        else:
-            lines += checks
-        if n.pattern is not None:
-            message = f"must match the pattern {n.pattern!r}"
-            lines += [
-                f"if {self.pattern(n.pattern)}.search(v) is None:",
-                f"    problems.append(_Problem(path, {message!r}))",
-            ]
-        fmt = n.format
-        py = n.own_py
-        parse = building and py is not None and py.kind in ("datetime", "date", "uuid")
-        parse = parse or (
-            building and py is not None and py.kind == "union" and any(a.kind in BUILDING_SCALARS for a in py.args)
-        )
-        if fmt == "date-time" and parse:
-            lines.append(f"r = _parse_datetime(v, path, problems, {n.accept_date!r})")
-            return lines, True
-        if fmt in ("date", "uuid") and parse:
-            lines.append(f"r = _parse_{fmt}(v, path, problems)")
-            return lines, True
-        if fmt in _FORMATS:
-            lines += [
-                f"if not _FORMATS[{fmt!r}](v):",
-                f"    problems.append(_Problem(path, 'expected a valid {fmt}'))",
-            ]
-        return lines, False
-
-    def _number(self, n: Node) -> list[str]:
-        lines: list[str] = []
-        for value, op, message in (
-            (n.minimum, "<", "must be >= {}"),
-            (n.maximum, ">", "must be <= {}"),
-            (n.exclusive_minimum, "<=", "must be > {}"),
-            (n.exclusive_maximum, ">=", "must be < {}"),
-        ):
-            if value is not None:
-                text = message.format(value)
-                lines += [f"if v {op} {value!r}:", f"    problems.append(_Problem(path, {text!r}))"]
-        if n.multiple_of is not None:
-            lines += [
-                f"if not _multiple_of(v, {n.multiple_of!r}):",
-                f"    problems.append(_Problem(path, 'must be a multiple of {n.multiple_of}'))",
-            ]
-        return lines
-
-    def _array(self, n: Node, building: bool) -> tuple[list[str], bool]:
-        lines: list[str] = []
-        if n.min_items is not None:
-            lines += [
-                f"if len(v) < {n.min_items}:",
-                f"    problems.append(_Problem(path, 'must have at least {n.min_items} items'))",
-            ]
-        if n.max_items is not None:
-            lines += [
-                f"if len(v) > {n.max_items}:",
-                f"    problems.append(_Problem(path, 'must have at most {n.max_items} items'))",
-            ]
-        if n.unique_items:
-            lines += ["if not _unique(v):", "    problems.append(_Problem(path, 'items must be unique'))"]
-        for i, item in enumerate(n.prefix_items):
-            lines += [f"if len(v) > {i}:", f"    {self.fn(item)}(v[{i}], f'{{path}}[{i}]', problems)"]
-        py = n.own_py
-        item_builds = False
-        if n.items is not None and n.items.target().boolean is not True:
-            start = len(n.prefix_items)
-            part = _part(py, "list")
-            item_builds = building and part is not None and not n.prefix_items and builds(part.args[0], self.schema)
-            if item_builds:
-                item_lines = self.call(n.items, "x", "f'{path}[{i}]'", "y")
-                lines += [
-                    "out = []",
-                    "for i, x in enumerate(v):",
-                    *("    " + line for line in item_lines),
-                    "    out.append(y)",
-                    "r = out",
-                ]
-            elif not start and self.inlinable(n.items):
-                lines += [
-                    "for i, x in enumerate(v):",
-                    *("    " + line for line in self.inline(n.items, "x", "f'{path}[{i}]'", "y")),
-                ]
-            elif start:
-                lines += [
-                    f"for i in range({start}, len(v)):",
-                    f"    {self.fn(n.items)}(v[i], f'{{path}}[{{i}}]', problems)",
-                ]
-            else:
-                lines += [
-                    "for i, x in enumerate(v):",
-                    f"    {self.fn(n.items)}(x, f'{{path}}[{{i}}]', problems)",
-                ]
-        if n.contains is not None:
-            low = 1 if n.min_contains is None else n.min_contains
-            lines += [
-                "found = 0",
-                "for x in v:",
-                "    scratch = []",
-                f"    {self.fn(n.contains)}(x, path, scratch)",
-                "    if not scratch:",
-                "        found += 1",
-                f"if found < {low}:",
-                f"    problems.append(_Problem(path, 'must contain at least {low} matching items'))",
-            ]
-            if n.max_contains is not None:
-                lines += [
-                    f"if found > {n.max_contains}:",
-                    f"    problems.append(_Problem(path, 'must contain at most {n.max_contains} matching items'))",
-                ]
-        return lines, item_builds
-
-    def _object(self, n: Node, building: bool) -> tuple[list[str], bool]:
-        lines: list[str] = []
-        model = n.model if (n.model is not None and n.model.kind == "class" and building) else None
-        handled: set[str] = set()
-        if model is not None:
-            lines += self._class_fields(n, model)
-            handled = {f.key for f in model.fields if f.own}
-        for key in n.required:
-            if key not in handled:
-                lines += [
-                    f"if {key!r} not in v:",
-                    f"    problems.append(_Problem(path + {child('', key)!r}, 'required field missing'))",
-                ]
-        py = n.own_py
-        part = _part(py, "dict")
-        dict_builds = (
-            model is None
-            and building
-            and part is not None
-            and n.additional is not None
-            and builds(part.args[0], self.schema)
-        )
-        for key, prop in n.properties.items():
-            if key in handled or prop.target().boolean is True:
-                continue
-            lines += [
-                f"x = v.get({key!r}, _MISSING)",
-                "if x is not _MISSING:",
-                f"    {self.fn(prop)}(x, path + {child('', key)!r}, problems)",
-            ]
-        additional = n.additional.target() if n.additional is not None else None
-        check_extra = (additional is not None and additional.boolean is not True) or n.pattern_properties
-        if dict_builds:
-            assert n.additional is not None
-            lines += [
-                "out = {}",
-                "for k, x in v.items():",
-                f"    out[k] = {self.fn(n.additional)}(x, _child(path, k), problems)",
-                "r = out",
-            ]
-        elif check_extra:
-            keys = self.const_set(tuple(n.properties)) if n.properties else "()"
-            lines += ["for k, x in v.items():"]
-            inner: list[str] = []
-            if n.pattern_properties:
-                inner.append("matched = False")
-                for pattern, pnode in n.pattern_properties:
-                    inner += [
-                        f"if {self.pattern(pattern)}.search(k) is not None:",
-                        "    matched = True",
-                        f"    {self.fn(pnode)}(x, _child(path, k), problems)",
-                    ]
-            if additional is not None and additional.boolean is False and not n.pattern_properties:
-                lines[-1] = f"if not {keys}.issuperset(v):" if n.properties else "if v:"
-                inner = [
-                    "for k in v:",
-                    f"    if k not in {keys}:",
-                    "        problems.append(_Problem(_child(path, k), 'unknown field'))",
-                ]
-            elif additional is not None and additional.boolean is not True:
-                cond = f"k not in {keys}" + (" and not matched" if n.pattern_properties else "")
-                inner.append(f"if {cond}:")
-                if additional.boolean is False:
-                    inner.append("    problems.append(_Problem(_child(path, k), 'unknown field'))")
-                else:
-                    inner.append(f"    {self.fn(additional)}(x, _child(path, k), problems)")
-            lines += ["    " + line for line in inner]
-        if n.property_names is not None and n.property_names.target().boolean is not True:
-            lines += ["for k in v:", f"    {self.fn(n.property_names)}(k, _child(path, k), problems)"]
-        if n.min_properties is not None:
-            lines += [
-                f"if len(v) < {n.min_properties}:",
-                f"    problems.append(_Problem(path, 'must have at least {n.min_properties} properties'))",
-            ]
-        if n.max_properties is not None:
-            lines += [
-                f"if len(v) > {n.max_properties}:",
-                f"    problems.append(_Problem(path, 'must have at most {n.max_properties} properties'))",
-            ]
-        for key, needed in n.dependent_required.items():
-            for other in needed:
-                lines += [
-                    f"if {key!r} in v and {other!r} not in v:",
-                    f"    problems.append(_Problem(path + {child('', other)!r}, 'required field missing'))",
-                ]
-        for key, dep in n.dependent_schemas.items():
-            lines += [f"if {key!r} in v:", f"    {self.fn(dep)}(v, path, problems)"]
-        if model is not None:
-            lines += self._class_build(n, model)
-            return lines, True
-        return lines, dict_builds
-
-    def _class_fields(self, n: Node, model: Model) -> list[str]:
-        lines: list[str] = []
-        if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
-            lines.append("defaulted: list[str] = []")
-        for f in model.fields:
-            key_path = f"path + {child('', f.key)!r}"
-            sink = "problems" if f.own else "[]"
-            if f.required:  # try costs nothing in 3.11 when the key is there
-                lines += ["try:", f"    x = v[{f.key!r}]", "except KeyError:"]
-            else:
-                lines += [f"x = v.get({f.key!r}, _MISSING)", "if x is _MISSING:"]
-            if f.required:
-                if f.key in n.required:
-                    lines.append(f"    problems.append(_Problem({key_path}, 'required field missing'))")
-                lines.append(f"    f_{f.name} = {'_INVALID' if f.key in n.required else 'None'}")
-            elif f.default_source is not None:
-                lines += [f"    f_{f.name} = {f.default_value}", f"    defaulted.append({f.name!r})"]
-            elif f.structured_default is not None:
-                lines += [
-                    f"    f_{f.name} = {self.fn(f.node)}({f.structured_default}, {key_path}, [])",
-                    f"    if f_{f.name} is _INVALID:",
-                    f"        f_{f.name} = {'_UNSET' if f.nullable else 'None'}",
-                    "    else:",
-                    f"        defaulted.append({f.name!r})",
-                ]
-            elif f.nullable:
-                lines.append(f"    f_{f.name} = _UNSET")
-            else:
-                lines.append(f"    f_{f.name} = None")
-            if f.node.target().boolean is True:
-                lines += ["else:", f"    f_{f.name} = x"]
-            else:
-                lines += ["else:", *("    " + line for line in self.call(f.node, "x", key_path, f"f_{f.name}", sink))]
-        return lines
-
-    def _class_build(self, n: Node, model: Model) -> list[str]:
-        """The instance, built without the attrs __init__ (frozen classes set each slot through object.__setattr__
-        there too; doing it here saves the keyword-argument call). Every slot is set: the classes have no validators,
-        converters or post-init hooks."""
-        lines = ["if len(problems) != before:", "    return _INVALID", f"r = _new({model.name})"]
-        lines += [f'_setattr(r, "{f.name}", f_{f.name})' for f in model.fields]
-        if model.extra:
-            keys = self.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
-            if model.fields:
-                extra = f"{{}} if {keys}.issuperset(v) else {{k: x for k, x in v.items() if k not in {keys}}}"
-            else:
-                extra = "dict(v)"
-            lines.append(f'_setattr(r, "additional_properties", {extra})')
-        if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
-            lines.append('_setattr(r, "_defaulted", frozenset(defaulted))')
-        lines.append("return r")
-        return lines
 
     # -- unstructure ---------------------------------------------------------------------------------------------
 
@@ -708,7 +296,7 @@ class Writer:
         assert py is not None
         head = f"def {n.ufn}(o: Any) -> Any:"
         if n.model is not None and n.model.kind == "class":
-            return self._unstructure_class(n, n.model)
+            return objects.unstructure_class(self, n, n.model)
         body: list[str] = []
         if py.kind == "list":
             item = self._item_node(n)
@@ -746,95 +334,6 @@ class Writer:
             if t.own_py is not None:
                 out.setdefault(m.py, t)
         return out
-
-    def _unstructure_class(self, n: Node, m: Model) -> str:
-        lines = [f"def _u_{m.name}(o: {m.name}) -> dict[str, Any]:", "    d: dict[str, Any] = {}", "    x: Any"]
-        if n.types is None or set(n.types) - {"object"}:  # values of other JSON types are kept as they came
-            lines = [f"def _u_{m.name}(o: Any) -> Any:", f"    if type(o) is not {m.name}:", "        return o"]
-            lines += ["    d: dict[str, Any] = {}", "    x: Any"]
-        for f in m.fields:
-            value = self.dump(f.node.py, "x", f.node.target())
-            if f.required:
-                lines += [f"    x = o.{f.name}", f"    d[{f.key!r}] = {value}"]
-                continue
-            if f.default_source is not None:
-                lines += [
-                    f"    if {f.name!r} not in o._defaulted:",
-                    f"        x = o.{f.name}",
-                    f"        d[{f.key!r}] = {value}",
-                ]
-                continue
-            absent = "_UNSET" if f.nullable else "None"
-            if f.structured_default is not None:
-                lines += [
-                    f"    x = o.{f.name}",
-                    f"    if x is not {absent} and {f.name!r} not in o._defaulted:",
-                    f"        d[{f.key!r}] = {value}",
-                ]
-                continue
-            lines += [f"    x = o.{f.name}", f"    if x is not {absent}:", f"        d[{f.key!r}] = {value}"]
-        if m.extra:
-            lines += [
-                "    if o.additional_properties:",
-                "        for k, x in o.additional_properties.items():",
-                "            d.setdefault(k, x)",
-            ]
-        lines.append("    return d")
-        return "\n".join(lines)
-
-
-def _part(py: Py | None, kind: str) -> Py | None:
-    """The `kind` (list or dict) representation in `py`, itself or a member of its union."""
-    if py is None:
-        return None
-    if py.kind == kind:
-        return py
-    if py.kind == "union":
-        return next((a for a in py.args if a.kind == kind), None)
-    return None
-
-
-def _isinstance_test(py: Py, schema: Schema) -> str | None:
-    if py.kind in ("class", "enum"):
-        return f"type(X) is {py.name}"
-    if py.kind == "alias":
-        node = schema.models[py.name].node
-        assert node.own_py is not None
-        return _isinstance_test(node.own_py, schema)
-    return {
-        "datetime": "isinstance(X, _datetime)",
-        "date": "type(X) is _date",
-        "uuid": "isinstance(X, _UUID)",
-        "list": "type(X) is list",
-        "dict": "type(X) is dict",
-    }.get(py.kind)
-
-
-def _all_props(node: Node) -> dict[str, Node]:
-    props = dict(node.properties)
-    for member in node.all_of:
-        for k, v in _all_props(member.target()).items():
-            props.setdefault(k, v)
-    return props
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _required(node: Node) -> list[str]:
-    out = list(node.required)
-    for member in node.all_of:
-        out += [k for k in _required(member.target()) if k not in out]
-    return out
-
-
-def _consts(node: Node) -> tuple[Any, ...] | None:
-    if node.has_const:
-        return (node.const,)
-    if node.enum is not None and len(node.enum) == 1:
-        return tuple(node.enum)
-    return None
 
 
 _FORMATS = ("email", "uri", "ipv4", "ipv6", "date-time", "date", "time", "uuid")

@@ -16,6 +16,7 @@ import jinja2
 from . import converter, ir
 from . import models as models_writer
 from .capture import DMCG_VERSION, TEMPLATES, GenerationError, parse
+from .nodes.common import builds
 
 __all__ = ["DMCG_VERSION", "OUTPUT", "PACKAGE", "SCHEMA", "GenerationError", "generate", "render"]
 
@@ -119,7 +120,7 @@ def render(
         else:
             node = m.node.target()
             assert node.own_py is not None
-            uses = converter.builds(node.own_py, spec) and node.boolean is None
+            uses = builds(node.own_py, spec) and node.boolean is None
             unstructurers.append((name, node.ufn if uses else "_identity"))
     root = spec.root.name if spec.root is not None else "None"
     converter_code = env.get_template("converter.py.jinja2").render(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .converter import builds, py_literal
 from .ir import Model, Py, Schema
+from .nodes.common import builds, py_literal
 
 
 def doc_literal(text: str) -> str:
