@@ -225,3 +225,19 @@ def test_a_table_is_created_when_missing_and_arguments_are_checked(pg_dsn: str) 
         s = store(pg_dsn)
         with s.locked(), s.locked():
             pass
+
+
+def test_a_holder_cut_off_by_hold_timeout_saves_when_no_one_wrote_meanwhile(pg_dsn: str) -> None:
+    """The session ended under a stalled holder that had refreshed: it takes the lock again on a new connection
+    and its compare-and-set succeeds, as the version is still the one it read (the rotation is not lost)."""
+    with RetentlyServer() as server:
+        key = unique_key()
+        stalled = PostgresStore(pg_dsn, key=key, hold_timeout=0.3)
+        stalled.save(stored(server, fresh_token(server)))
+        newer = stored(server, fresh_token(server))
+        with stalled.locked():
+            stalled.load()
+            time.sleep(1.0)  # past hold_timeout: the server ends the session
+            stalled.save(newer)
+            assert stalled.load() == newer
+        assert PostgresStore(pg_dsn, key=key).load() == newer and stalled.version() == 2

@@ -122,11 +122,11 @@ def test_threads_of_one_process_take_turns(url: str) -> None:
 
 
 def test_a_holder_whose_ttl_ran_out_cannot_release_or_overwrite_the_next_holder(url: str) -> None:
-    """Fencing: the stale holder's save is refused while the new holder has the lock, and after the new holder
-    saved (the version moved on); its exit does not delete the new holder's lock."""
+    """Fencing: the stale holder's save waits for the new holder's lock (here past its lock_timeout: a StoreError),
+    and once the new holder saved, the version moved on and the stale save is refused."""
     with RetentlyServer() as server:
         key = unique_key()
-        stale = RedisStore(url, key=key, lock_ttl=0.2)
+        stale = RedisStore(url, key=key, lock_ttl=0.2, lock_timeout=0.3)
         fresh = RedisStore(url, key=key, lock_timeout=10, lock_ttl=30)
         stale.save(stored(server, fresh_token(server)))
         newer = stored(server, fresh_token(server))
@@ -134,14 +134,12 @@ def test_a_holder_whose_ttl_ran_out_cannot_release_or_overwrite_the_next_holder(
         with stale.locked():
             stale.load()
             with fresh.locked():  # waits out the stale holder's TTL
-                with pytest.raises(StoreError, match="another holder has it") as caught:
+                with pytest.raises(StoreError, match="stayed locked by another holder") as caught:
                     stale.save(older)
                 assert password_of(url) not in str(caught.value)
                 fresh.save(newer)
             with pytest.raises(StoreError, match="changed since this holder read version 1"):
                 stale.save(older)
-            with fresh.locked():  # the next holder's lock ...
-                pass
         assert fresh.load() == newer and fresh.version() == 2
 
 
@@ -236,3 +234,17 @@ def test_arguments_are_checked(url: str) -> None:
     s = store(url)
     with pytest.raises(StoreError, match="already held by this thread"), s.locked(), s.locked():
         pass
+
+
+def test_a_holder_whose_ttl_ran_out_saves_when_no_one_wrote_meanwhile(url: str) -> None:
+    """Its compare-and-set succeeds, as the version is still the one it read (the rotation is not lost)."""
+    with RetentlyServer() as server:
+        key = unique_key()
+        stalled = RedisStore(url, key=key, lock_ttl=0.1)
+        stalled.save(stored(server, fresh_token(server)))
+        newer = stored(server, fresh_token(server))
+        with stalled.locked():
+            stalled.load()
+            time.sleep(0.3)  # past the TTL
+            stalled.save(newer)
+        assert RedisStore(url, key=key).load() == newer and stalled.version() == 2

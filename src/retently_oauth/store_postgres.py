@@ -130,7 +130,12 @@ class PostgresStore:
     def load(self) -> StoredCredentials | None:
         hold = self._hold()
         if hold is not None:
-            row = self._select(hold.connection)
+            try:
+                row = self._select_raw(hold.connection)
+            except psycopg.Error as exc:
+                if not self._revive(hold):
+                    raise self._error("cannot read", exc) from None
+                row = self._select(hold.connection)
             hold.version = 0 if row is None else row[1]
         else:
             with self._connection() as connection:
@@ -153,10 +158,29 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Holds the advisory lock of (table, key) on one connection for read-refresh-write."""
+        """Holds the advisory lock of (table, key) on one connection for read-refresh-write.
+
+        Should the server end this holder's session meanwhile (past `hold_timeout`, a restart), the next load or
+        save takes the lock again on a new connection (bounded by `lock_timeout`) and a save still compares the
+        version this holder last read: it writes only if no one else wrote since."""
         if self._hold() is not None:
             raise StoreError(f"{self!r}: locked() is already held by this thread")
-        with self._connection(hold_timeout=True) as connection:
+        connection, version = self._acquire()
+        hold = _Hold(connection, version)
+        self._holds.hold = hold
+        try:
+            yield
+        finally:
+            self._holds.hold = None
+            with contextlib.suppress(psycopg.Error):  # closing the connection releases it anyway
+                hold.connection.execute("SELECT pg_advisory_unlock(%s)", (self._lock_id,))
+            with contextlib.suppress(Exception):
+                hold.connection.close()
+
+    def _acquire(self) -> tuple[psycopg.Connection[Any], int]:
+        """A new connection holding the lock, and the stored version."""
+        connection = self._open(hold_timeout=True)
+        try:
             try:
                 connection.execute("SELECT set_config('lock_timeout', %s, false)", (f"{_millis(self.lock_timeout)}ms",))
                 connection.execute("SELECT pg_advisory_lock(%s)", (self._lock_id,))
@@ -167,14 +191,21 @@ class PostgresStore:
             except psycopg.Error as exc:
                 raise self._error("cannot take the lock", exc) from None
             row = self._select(connection, document=False)
-            hold = _Hold(connection, 0 if row is None else row[1])
-            self._holds.hold = hold
-            try:
-                yield
-            finally:
-                self._holds.hold = None
-                with contextlib.suppress(psycopg.Error):  # closing the connection releases it anyway
-                    connection.execute("SELECT pg_advisory_unlock(%s)", (self._lock_id,))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                connection.close()
+            raise
+        return connection, 0 if row is None else row[1]
+
+    def _revive(self, hold: _Hold) -> bool:
+        """After a failed statement: when the hold's session is gone, takes the lock again on a new connection
+        (the hold keeps the version it read) and says so; False when the session is alive (a real error)."""
+        if not hold.connection.broken and not hold.connection.closed:
+            return False
+        with contextlib.suppress(Exception):
+            hold.connection.close()
+        hold.connection, _ = self._acquire()
+        return True
 
     # administration ---------------------------------------------------------------------------------------------
 
@@ -196,9 +227,16 @@ class PostgresStore:
         return hold
 
     @contextlib.contextmanager
-    def _connection(
-        self, *, hold_timeout: bool = False, ensure_table: bool = True
-    ) -> Iterator[psycopg.Connection[Any]]:
+    def _connection(self, *, ensure_table: bool = True) -> Iterator[psycopg.Connection[Any]]:
+        connection = self._open(ensure_table=ensure_table)
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def _open(self, *, hold_timeout: bool = False, ensure_table: bool = True) -> psycopg.Connection[Any]:
+        """A new autocommit connection with this store's timeouts and keepalives (StoreError when it fails)."""
         try:
             connection = psycopg.connect(
                 self._dsn,
@@ -233,10 +271,11 @@ class PostgresStore:
                 raise self._error("cannot set up the connection", exc) from None
             if ensure_table and self._create and not self._table_ready:
                 self._ensure_table(connection)
-            yield connection
-        finally:
+        except BaseException:
             with contextlib.suppress(Exception):
                 connection.close()
+            raise
+        return connection
 
     def _ensure_table(self, connection: psycopg.Connection[Any]) -> None:
         with self._table_lock:
@@ -258,13 +297,16 @@ class PostgresStore:
             self._table_ready = True
 
     def _select(self, connection: psycopg.Connection[Any], *, document: bool = True) -> tuple[str, int] | None:
+        try:
+            return self._select_raw(connection, document=document)
+        except psycopg.Error as exc:
+            raise self._error("cannot read", exc) from None
+
+    def _select_raw(self, connection: psycopg.Connection[Any], *, document: bool = True) -> tuple[str, int] | None:
         query = sql.SQL("SELECT {}, version FROM {} WHERE key = %s").format(
             sql.SQL("document" if document else "''"), self._table_sql
         )
-        try:
-            row = connection.execute(query, (self.key,)).fetchone()
-        except psycopg.Error as exc:
-            raise self._error("cannot read", exc) from None
+        row = connection.execute(query, (self.key,)).fetchone()
         if row is None:
             return None
         text, version = row
@@ -289,7 +331,14 @@ class PostgresStore:
         try:
             row = hold.connection.execute(query, params).fetchone()
         except psycopg.Error as exc:
-            raise self._error("cannot write", exc) from None
+            if not self._revive(hold):
+                raise self._error("cannot write", exc) from None
+            try:  # the lock is ours again; the compare-and-set decides
+                row = hold.connection.execute(query, params).fetchone()
+            except psycopg.Error as again:
+                raise self._error("cannot write", again) from None
+            if row is None and self._select(hold.connection) == (text, hold.version + 1):
+                row = (hold.version + 1,)  # the first attempt had landed; its answer was lost with the session
         if row is None:
             raise StoreError(
                 f"credentials store {self!r} changed since this holder read version {hold.version}:"

@@ -7,8 +7,8 @@ that grows by one with every save, and the lock `<prefix>lock:<key>`.
 (StoreError past it); only the holder of the token deletes it (compare-and-delete in a Lua script), and a holder
 that dies frees it when its TTL runs out. A TTL can run out under a holder that is merely stalled (a stopped
 process), so every save is fenced: a Lua compare-and-set that writes only if the version is still the one this
-holder last read and no other holder has the lock. A stale leader can never overwrite a newer token; it gets a
-StoreError instead.
+holder last read and no other holder has the lock (a holder whose TTL ran out takes the lock again first). A stale
+leader can never overwrite a newer token; it gets a StoreError instead.
 
 Rotating refresh tokens need Redis persistence to survive a Redis restart: run it with the append-only file on
 (`appendonly yes`; `appendfsync always` to lose no acknowledged save, `everysec` risks the last second). Without
@@ -162,9 +162,24 @@ class RedisStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Holds the lock (a random token, TTL `lock_ttl`) for read-refresh-write."""
+        """Holds the lock (a random token, TTL `lock_ttl`) for read-refresh-write.
+
+        Should the TTL run out under this holder (a stall) while another holder has the lock, a save waits to take
+        the lock again (bounded by `lock_timeout`), then still compares the version this holder last read: it
+        writes only if no one else wrote since."""
         if self._hold() is not None:
             raise StoreError(f"{self!r}: locked() is already held by this thread")
+        hold = _Hold(*self._take())
+        self._holds.hold = hold
+        try:
+            yield
+        finally:
+            self._holds.hold = None
+            with contextlib.suppress(redis.RedisError):  # else its TTL frees it
+                self._release(keys=[self._lock_key], args=[hold.token])
+
+    def _take(self) -> tuple[str, int]:
+        """Takes the lock with a new token: the token and the stored version then."""
         token = secrets.token_hex(16)
         ttl_ms = max(1, round(self.lock_ttl * 1000))
         deadline = time.monotonic() + self.lock_timeout
@@ -175,20 +190,13 @@ class RedisStore:
             except redis.RedisError as exc:
                 raise self._error("cannot take the lock", exc) from None
             if version is not None:
-                break
+                return token, _version(version, self)
             if time.monotonic() >= deadline:
                 raise StoreError(
                     f"credentials store {self!r} stayed locked by another holder for {self.lock_timeout:g} s"
                 )
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 0.05)
-        self._holds.hold = _Hold(token, _version(version, self))
-        try:
-            yield
-        finally:
-            self._holds.hold = None
-            with contextlib.suppress(redis.RedisError):  # else its TTL frees it
-                self._release(keys=[self._lock_key], args=[token])
 
     # administration ---------------------------------------------------------------------------------------------
 
@@ -207,25 +215,26 @@ class RedisStore:
 
     def _write(self, hold: _Hold | None, text: str) -> None:
         assert hold is not None
+        written, detail = self._compare_and_set(hold, text)
+        if not written and detail == b"locked":  # this holder's TTL ran out and another holder has the lock
+            hold.token, _ = self._take()
+            written, detail = self._compare_and_set(hold, text)
+        if written:
+            hold.version = _version(detail, self)
+            return
+        raise StoreError(
+            f"credentials store {self!r} changed since this holder read version {hold.version}"
+            f" (now {_version(detail, self)}): not overwriting a newer document"
+        )
+
+    def _compare_and_set(self, hold: _Hold, text: str) -> tuple[bool, object]:
         try:
             result = self._save(keys=[self._lock_key, self._creds_key], args=[hold.token, hold.version, text])
         except redis.RedisError as exc:
             raise self._error("cannot write", exc) from None
         if not isinstance(result, list) or len(result) != 2:
             raise StoreError(f"credentials store {self!r}: unexpected reply to a save")
-        written, detail = result
-        if written == 1:
-            hold.version = _version(detail, self)
-            return
-        if detail == b"locked":
-            raise StoreError(
-                f"credentials store {self!r}: this holder's lock expired (lock_ttl {self.lock_ttl:g} s) and another"
-                " holder has it: not writing"
-            )
-        raise StoreError(
-            f"credentials store {self!r} changed since this holder read version {hold.version}"
-            f" (now {_version(detail, self)}): not overwriting a newer document"
-        )
+        return result[0] == 1, result[1]
 
     def _error(self, what: str, exc: redis.RedisError) -> StoreError:
         kind = "timed out" if isinstance(exc, redis.TimeoutError) else type(exc).__name__
