@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-ALL = ["documents", "imports", "refresh", "tokens", "bulk", "adapters"]
+ALL = ["documents", "imports", "refresh", "tokens", "bulk", "adapters", "stores"]
 
 
 def main(argv: list[str]) -> int:

@@ -196,7 +196,7 @@ class RedisStore:
                     f"credentials store {self!r} stayed locked by another holder for {self.lock_timeout:g} s"
                 )
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, 0.02)
 
     # administration ---------------------------------------------------------------------------------------------
 
