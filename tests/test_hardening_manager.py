@@ -142,8 +142,18 @@ def _custom_repr_instances(server: RetentlyServer, tmp_path: Path) -> dict[str, 
             ),
         }
 
+    def database_stores() -> dict[str, Callable[[], object]]:  # constructing one does not connect
+        from retently_oauth.store_postgres import PostgresStore
+        from retently_oauth.store_redis import RedisStore
+
+        return {
+            "retently_oauth.store_postgres.PostgresStore": lambda: PostgresStore(f"postgresql://u:{SECRET}@h/d"),
+            "retently_oauth.store_redis.RedisStore": lambda: RedisStore(f"redis://:{SECRET}@127.0.0.1:1/0"),
+        }
+
     return {
         **adapters(),
+        **database_stores(),
         "retently_oauth.flows.OAuthClient": client,
         "retently_oauth.manager.TokenManager": manager,
         "retently_oauth.authorized.AuthorizedHTTP": lambda: AuthorizedHTTP(manager()),
