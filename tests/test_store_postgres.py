@@ -241,3 +241,15 @@ def test_a_holder_cut_off_by_hold_timeout_saves_when_no_one_wrote_meanwhile(pg_d
             stalled.save(newer)
             assert stalled.load() == newer
         assert PostgresStore(pg_dsn, key=key).load() == newer and stalled.version() == 2
+
+
+def test_a_row_over_the_size_cap_is_refused_as_corrupt(pg_dsn: str) -> None:
+    s = store(pg_dsn)
+    s.create_table()
+    with psycopg.connect(pg_dsn, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO retently_oauth_credentials (key, document, version) VALUES (%s, repeat('x', 3000000), 1)",
+            (s.key,),
+        )
+    with pytest.raises(StoreError, match="larger than 1048576 bytes"):
+        s.load()

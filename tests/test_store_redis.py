@@ -248,3 +248,12 @@ def test_a_holder_whose_ttl_ran_out_saves_when_no_one_wrote_meanwhile(url: str) 
             time.sleep(0.3)  # past the TTL
             stalled.save(newer)
         assert RedisStore(url, key=key).load() == newer and stalled.version() == 2
+
+
+def test_a_document_over_the_size_cap_is_refused_as_corrupt(url: str) -> None:
+    s = store(url)
+    client = redis.Redis.from_url(url)
+    client.hset(f"retently-oauth:creds:{s.key}", mapping={"document": "x" * 3_000_000, "version": "1"})
+    client.close()
+    with pytest.raises(StoreError, match="larger than 1048576 bytes"):
+        s.load()

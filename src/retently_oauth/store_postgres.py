@@ -43,6 +43,7 @@ from psycopg.conninfo import conninfo_to_dict
 from .exceptions import ArgumentError, StoreError
 from .models import StoredCredentials
 from .redaction import Redactor
+from .store import MAX_STORE_BYTES
 from .store_url import DEFAULT_KEY, check_key, check_seconds, decode_document, encode_document, redact_location
 
 __all__ = ["DEFAULT_TABLE", "PostgresStore"]
@@ -303,10 +304,12 @@ class PostgresStore:
             raise self._error("cannot read", exc) from None
 
     def _select_raw(self, connection: psycopg.Connection[Any], *, document: bool = True) -> tuple[str, int] | None:
+        # at most one character past the cap is fetched: a huge row is refused as corrupt, not read whole
         query = sql.SQL("SELECT {}, version FROM {} WHERE key = %s").format(
-            sql.SQL("document" if document else "''"), self._table_sql
+            sql.SQL("substr(document, 1, %s)" if document else "''"), self._table_sql
         )
-        row = connection.execute(query, (self.key,)).fetchone()
+        params = (MAX_STORE_BYTES + 1, self.key) if document else (self.key,)
+        row = connection.execute(query, params).fetchone()
         if row is None:
             return None
         text, version = row

@@ -33,6 +33,7 @@ from redis.retry import Retry
 from .exceptions import ArgumentError, StoreError
 from .models import StoredCredentials
 from .redaction import Redactor
+from .store import MAX_STORE_BYTES
 from .store_url import DEFAULT_KEY, check_key, check_seconds, decode_document, encode_document, redact_location
 
 __all__ = ["DEFAULT_PREFIX", "RedisStore"]
@@ -45,6 +46,17 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return redis.call('HGET', KEYS[2], 'version') or '0'
 end
 return false
+"""
+
+# KEYS: creds; ARGV: size cap. {present, version, document}: a document over the cap is not sent (only its size).
+_LOAD = """
+local present = redis.call('HEXISTS', KEYS[1], 'document')
+local version = redis.call('HGET', KEYS[1], 'version') or '0'
+local size = redis.call('HSTRLEN', KEYS[1], 'document')
+if size > tonumber(ARGV[1]) then
+  return {present, version, size}
+end
+return {present, version, redis.call('HGET', KEYS[1], 'document') or ''}
 """
 
 # KEYS: lock; ARGV: token. Deletes the lock only if this holder's token is still in it.
@@ -119,6 +131,7 @@ class RedisStore:
         self._redact = Redactor([password if isinstance(password, str) else None])
         self._creds_key = f"{prefix}creds:{self.key}"
         self._lock_key = f"{prefix}lock:{self.key}"
+        self._load = self._client.register_script(_LOAD)
         self._acquire = self._client.register_script(_ACQUIRE)
         self._release = self._client.register_script(_RELEASE)
         self._save = self._client.register_script(_SAVE)
@@ -136,14 +149,19 @@ class RedisStore:
 
     def load(self) -> StoredCredentials | None:
         try:
-            document, version = self._client.hmget(self._creds_key, ["document", "version"])
+            reply = self._load(keys=[self._creds_key], args=[MAX_STORE_BYTES])
         except redis.RedisError as exc:
             raise self._error("cannot read", exc) from None
+        if not isinstance(reply, list) or len(reply) != 3:
+            raise StoreError(f"credentials store {self!r}: unexpected reply to a read")
+        present, version, document = reply
         hold = self._hold()
         if hold is not None:
             hold.version = _version(version, self)
-        if document is None:
+        if present != 1:
             return None
+        if isinstance(document, int):  # its size: over the cap, not fetched
+            raise StoreError(f"credentials store {self!r} is corrupt: larger than {MAX_STORE_BYTES} bytes")
         if not isinstance(document, bytes):
             raise StoreError(f"credentials store {self!r} is corrupt: unexpected value type")
         return decode_document(document, repr(self))
