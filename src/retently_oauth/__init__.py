@@ -13,13 +13,18 @@ from . import models
 from .documents import converter, dumps, loads, structure, unstructure
 from .exceptions import (
     ArgumentError,
+    AuthorizationDenied,
+    CallbackError,
     DocumentError,
     InvalidGrant,
+    NoRefreshToken,
     OAuthError,
     Problem,
     ReauthorizationRequired,
     ResponseFormatError,
     RetentlyOAuthError,
+    StateMismatch,
+    StoreError,
     TransportError,
 )
 
@@ -28,7 +33,10 @@ if TYPE_CHECKING:
     from .endpoints import HUBSPOT, RETENTLY, Endpoints
     from .flows import AuthorizationURL, OAuthClient
     from .manager import TokenManager
-    from .store import CredentialStore, FileStore, MemoryStore, StoreError
+    from .store import CredentialStore, FileStore, MemoryStore
+    from .store_postgres import PostgresStore
+    from .store_redis import RedisStore
+    from .store_url import open_store
     from .tokens import Token
     from .transport import Transport, TransportConfig
 
@@ -45,7 +53,9 @@ _LAZY = {
     "CredentialStore": "store",
     "FileStore": "store",
     "MemoryStore": "store",
-    "StoreError": "store",
+    "PostgresStore": "store_postgres",
+    "RedisStore": "store_redis",
+    "open_store": "store_url",
     "Token": "tokens",
     "Transport": "transport",
     "TransportConfig": "transport",
@@ -70,21 +80,27 @@ __all__ = [
     "RETENTLY",
     "ApiKeyAuth",
     "ArgumentError",
+    "AuthorizationDenied",
     "AuthorizationURL",
     "AuthorizedHTTP",
     "Authorizer",
+    "CallbackError",
     "CredentialStore",
     "DocumentError",
     "Endpoints",
     "FileStore",
     "InvalidGrant",
     "MemoryStore",
+    "NoRefreshToken",
     "OAuthClient",
     "OAuthError",
+    "PostgresStore",
     "Problem",
     "ReauthorizationRequired",
+    "RedisStore",
     "ResponseFormatError",
     "RetentlyOAuthError",
+    "StateMismatch",
     "StoreError",
     "Token",
     "TokenManager",
@@ -95,6 +111,7 @@ __all__ = [
     "dumps",
     "loads",
     "models",
+    "open_store",
     "structure",
     "unstructure",
 ]
