@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from pytest_httpserver import HTTPServer
+from retently_oauth_models import STRUCTURERS
 from werkzeug import Request, Response
 
 import retently_oauth
@@ -86,15 +87,16 @@ def test_a_token_far_in_the_future_never_overflows() -> None:
     assert token.lifetime is None
 
 
-@pytest.mark.parametrize("name", sorted(models.__all__))
+DOCUMENT_NAMES = sorted(name for name in models.__all__ if getattr(models, name) in STRUCTURERS)
+
+
+def test_every_document_class_is_swept() -> None:
+    assert "TokenResponse" in DOCUMENT_NAMES and "SourceRetentlyAuthenticationMechanism" in DOCUMENT_NAMES
+
+
+@pytest.mark.parametrize("name", DOCUMENT_NAMES)
 def test_a_json_integer_over_4300_digits_is_a_document_error_for_every_model(name: str) -> None:
     cls = getattr(models, name)
-    try:
-        retently_oauth.loads("{}", cls)
-    except DocumentError:
-        pass
-    except retently_oauth.ArgumentError:
-        pytest.skip(f"{name} is not a document class")
     huge = "9" * 5000
     for text in (huge, f'{{"expires_in": {huge}}}', f'{{"a": [{huge}]}}', f"-{huge}"):
         with pytest.raises(DocumentError) as caught:
