@@ -225,17 +225,20 @@ def test_allow_logs_in_and_a_second_tab_gets_the_already_received_page(
         url = login.authorization_url()
         redirect = redirect_of(url)
         page = context.new_page()
-        # The CLI's token request is held at the server until the tabs below are done: its receiver stays up.
+        # The CLI's token request is held at the server until the tabs below are done: the first tab's outcome
+        # page waits for the exchange (it shows the real outcome), and the receiver stays up meanwhile.
         with server.hold_token_requests():
-            status = consent(page, url, tmp_path, "Allow", redirect)
-            assert status == 200
-            assert "received" in heading(page).lower()
-            assert "close this tab" in page.content()
-            screenshot(page, tmp_path, "allow")
+            response = page.goto(url)
+            assert response is not None and response.status == 200
+            assert "Authorize access" in heading(page)
+            screenshot(page, tmp_path, "consent")
+            with page.expect_request(lambda request: request.url.startswith(redirect)) as redirected:
+                page.get_by_role("button", name="Allow").click(no_wait_after=True)
+            callback = redirected.value.url  # its page waits for the exchange, held below
             assert server.wait_for("held", 1, timeout=BOUND), "the CLI did not exchange the code"
 
             second = context.new_page()  # the same callback again: a reload, a second tab, back/forward
-            again = second.goto(page.url)
+            again = second.goto(callback)
             assert again is not None and again.status == 200
             assert "already received" in heading(second).lower()
             screenshot(second, tmp_path, "second-tab")
@@ -248,6 +251,11 @@ def test_allow_logs_in_and_a_second_tab_gets_the_already_received_page(
             assert "forged" not in wrong.content() and "not-ours" not in wrong.content()
             screenshot(wrong, tmp_path, "wrong-state")
             assert login.proc.poll() is None  # still in its token request
+        page.wait_for_url(lambda u: u.startswith(redirect))
+        page.wait_for_load_state("load")
+        assert heading(page) == "Logged in"  # shown once the code was exchanged and the credentials saved
+        assert "close this tab" in page.content()
+        screenshot(page, tmp_path, "allow")
         returncode, out, err = login.finish()
 
         assert returncode == 0, err

@@ -87,7 +87,8 @@ def test_server_error_exits_1_with_one_line(httpserver: HTTPServer, tmp_path: Pa
     )
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1
-    assert "ResponseFormatError" in done.stderr and "HTTP 500" in done.stderr
+    assert "not OAuth JSON" in done.stderr and "HTTP 500" in done.stderr
+    assert "ResponseFormatError" not in done.stderr  # plain words, no class names
     assert SECRET not in done.stdout + done.stderr
     assert not (tmp_path / "s.json").exists()
 

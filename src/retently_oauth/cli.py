@@ -1,19 +1,19 @@
 """`retently-oauth`: the command line. Exit status 0 on success, 1 on an OAuth, transport or store error (one
-line on stderr), 2 on a usage error, 130 when interrupted.
+line on stderr, in plain words, saying what to do next), 2 on a usage error, 130 when interrupted (Ctrl-C).
 
-Every line that may hold text from elsewhere (a server, a redirect) goes out with control characters escaped, so
-nothing received can move the cursor, retitle the terminal or forge a line.
+Each subcommand takes only the options it uses (`cli_options`); an option given on the command line is never
+ignored: it is used, and saved where the command saves, or refused with a message. Every line that may hold text
+from elsewhere (a server, a redirect) goes out masked and with control characters escaped (`cli_output`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import secrets
+import stat
 import sys
-import webbrowser
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,178 +21,119 @@ import attrs
 import urllib3
 
 from . import documents, models
-from .endpoints import RETENTLY, Endpoints
+from .cli_login import run_login, run_serve
+from .cli_options import HTTP_TIMEOUT_SECONDS, TIMEOUT_ENV, build_parser, positive_seconds, resolve
+from .cli_output import Console, UsageError, describe, printable
+from .endpoints import RETENTLY, Endpoints, check_url
 from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOAuthError
 from .flows import OAuthClient
 from .manager import TokenManager
-from .receiver import ReceiverError, RedirectReceiver
-from .store import FileStore, default_store_path
-from .tokens import Token
+from .store import CredentialStore, FileStore
+from .store_url import open_store, redact_location
+from .tokens import Token, utcnow
 from .transport import Transport, TransportConfig
 
 LEEWAY_SECONDS = 60
-LOGIN_WAIT_SECONDS = 300.0
-TIMEOUT_ENV = "RETENTLY_OAUTH_TIMEOUT"
+UNUSED_SECRET = "not-used-to-build-an-authorization-url"
+"""`authorize-url` needs no client secret: the URL never carries one. The client object wants a value."""
+NO_REVOCATION = (
+    "Retently offers no token revocation endpoint: the grant stays valid at Retently until you revoke the app's"
+    " access in Retently's settings."
+)
 
 
-class UsageError(Exception):
-    """Bad command-line input: exit status 2."""
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
-def _positive_seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse `type`)."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {_printable(text)!r}")
-    return seconds
-
-
-def _add_http_options(parser: argparse.ArgumentParser, *flags: str) -> None:
-    parser.add_argument(
-        *flags,
-        dest="http_timeout",
-        type=_positive_seconds,
-        metavar="SECONDS",
-        help=f"the most one HTTP request may take, retries included (or {TIMEOUT_ENV}; default 60)",
-    )
-    parser.add_argument(
-        "--ca-bundle",
-        type=Path,
-        metavar="PATH",
-        help="PEM file of the certificate authorities to trust instead of the system's",
-    )
-
-
-def _parser() -> argparse.ArgumentParser:
-    shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--client-id", default=_env("RETENTLY_CLIENT_ID"), help="or RETENTLY_CLIENT_ID")
-    shared.add_argument("--client-secret", default=_env("RETENTLY_CLIENT_SECRET"), help="or RETENTLY_CLIENT_SECRET")
-    shared.add_argument("--redirect-uri", default=_env("RETENTLY_REDIRECT_URI"), help="or RETENTLY_REDIRECT_URI")
-    shared.add_argument(
-        "--authorize-url",
-        default=_env("RETENTLY_AUTHORIZE_URL") or RETENTLY.authorize_url,
-        help="or RETENTLY_AUTHORIZE_URL (default: Retently's)",
-    )
-    shared.add_argument(
-        "--token-url",
-        default=_env("RETENTLY_TOKEN_URL") or RETENTLY.token_url,
-        help="or RETENTLY_TOKEN_URL (default: Retently's)",
-    )
-    shared.add_argument(
-        "--store",
-        type=Path,
-        default=Path(_env("RETENTLY_OAUTH_STORE") or default_store_path()),
-        help="credentials file (or RETENTLY_OAUTH_STORE)",
-    )
-    parser = argparse.ArgumentParser(prog="retently-oauth", description="Retently OAuth from the command line.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("authorize-url", parents=[shared], help="print the authorization URL, then the state")
-    p.add_argument("--scope")
-    p.add_argument("--state")
-    p.add_argument("--pkce", action="store_true", help="add a PKCE challenge; prints the verifier third")
-    p = sub.add_parser("login", parents=[shared], help="log in through the browser and save the credentials")
-    p.add_argument("--port", type=int, default=0, help="loopback port for the redirect (default: any free)")
-    p.add_argument("--no-browser", action="store_true", help="only print the URL")
-    p.add_argument(
-        "--timeout",
-        type=_positive_seconds,
-        default=LOGIN_WAIT_SECONDS,
-        metavar="SECONDS",
-        help=f"the most to wait for the browser's redirect (default {LOGIN_WAIT_SECONDS:g})",
-    )
-    p.add_argument("--no-pkce", action="store_true", help="leave PKCE (S256) out, for a server that refuses it")
-    p.add_argument("--scope")
-    _add_http_options(p, "--http-timeout")
-    p = sub.add_parser("exchange", parents=[shared], help="exchange a code and save the credentials")
-    p.add_argument("--code", required=True)
-    p.add_argument("--code-verifier")
-    _add_http_options(p, "--timeout", "--http-timeout")
-    p = sub.add_parser("refresh", parents=[shared], help="refresh the stored credentials and save them")
-    _add_http_options(p, "--timeout", "--http-timeout")
-    p = sub.add_parser("token", parents=[shared], help="print a valid access token (refreshing first if due)")
-    _add_http_options(p, "--timeout", "--http-timeout")
-    sub.add_parser("demo", help="run the whole flow against the embedded local Retently server")
-    p = sub.add_parser("validate", help="check a JSON document against a model and list the problems")
-    p.add_argument("file", type=Path)
-    p.add_argument("--model", required=True, help="a class of retently_oauth.models, such as TokenResponse")
-    return parser
+# building blocks ------------------------------------------------------------------------------------------------
 
 
 def _require(args: argparse.Namespace, *names: str) -> None:
-    missing = [n for n in names if not getattr(args, n)]
+    missing = [n for n in names if not getattr(args, n, None)]
     if missing:
         flags = ", ".join("--" + n.replace("_", "-") for n in missing)
-        raise UsageError(f"missing {flags} (or the matching RETENTLY_* environment variable)")
+        raise UsageError(f"missing {flags} (or the matching RETENTLY_* environment variable); see --help")
+
+
+def _url(value: str, flag: str) -> str:
+    return check_url(value, flag)
 
 
 def _transport(args: argparse.Namespace) -> Transport:
     """The transport of the HTTP options: `--timeout`/`--http-timeout` (or the environment) and `--ca-bundle`."""
     total = getattr(args, "http_timeout", None)
-    if total is None and hasattr(args, "http_timeout") and _env(TIMEOUT_ENV) is not None:
+    if total is None and os.environ.get(TIMEOUT_ENV):
         try:
-            total = _positive_seconds(os.environ[TIMEOUT_ENV])
+            total = positive_seconds(os.environ[TIMEOUT_ENV])
         except argparse.ArgumentTypeError as exc:
             raise UsageError(f"{TIMEOUT_ENV} {exc}") from None
-    ca_bundle: Path | None = getattr(args, "ca_bundle", None)
-    if ca_bundle is not None and not (ca_bundle.exists() and os.access(ca_bundle, os.R_OK)):
+    ca_bundle = getattr(args, "ca_bundle", None)
+    if ca_bundle is not None and not (Path(ca_bundle).exists() and os.access(ca_bundle, os.R_OK)):
         raise UsageError(f"--ca-bundle {ca_bundle}: no readable CA bundle file or directory there")
     config = TransportConfig(ca_certs=None if ca_bundle is None else str(ca_bundle))
-    if total is not None:
-        config = attrs.evolve(config, total_timeout=total)
+    config = attrs.evolve(config, total_timeout=total if total is not None else HTTP_TIMEOUT_SECONDS)
     return Transport(config)
 
 
-def _client(args: argparse.Namespace, redirect_uri: str | None = None) -> OAuthClient:
-    _require(args, "client_id", "client_secret")
-    redirect = redirect_uri or args.redirect_uri
-    if not redirect:
-        raise UsageError("missing --redirect-uri (or RETENTLY_REDIRECT_URI)")
-    endpoints = Endpoints(authorize_url=args.authorize_url, token_url=args.token_url)
-    return OAuthClient(args.client_id, args.client_secret, redirect, endpoints=endpoints, transport=_transport(args))
+def _store(args: argparse.Namespace) -> tuple[CredentialStore, str]:
+    """The store of `--store`/`--store-key` and how to name it in messages (no password)."""
+    where = redact_location(args.store)
+    if args.store_key != "default":
+        where += f" (key {args.store_key})"
+    try:
+        store = open_store(args.store, key=args.store_key)
+    except ArgumentError as exc:
+        raise UsageError(f"--store {redact_location(args.store)}: {exc}") from None
+    return store, where
 
 
-def _save(args: argparse.Namespace, client: OAuthClient, token: Token) -> None:
-    """Saves under the store's lock, as a running `token` or `refresh` would.
+def _warn_if_exposed(store: CredentialStore, console: Console) -> None:
+    """One line on stderr when other users can read or replace a store file (`FileStore.permission_warning`)."""
+    if isinstance(store, FileStore):
+        warning = store.permission_warning()
+        if warning:
+            console.error(f"retently-oauth: {warning}")
+
+
+def _save(args: argparse.Namespace, console: Console, client: OAuthClient, token: Token) -> str:
+    """Saves under the store's lock, as a running `token` or `refresh` would; returns where.
 
     A grant without a refresh token cannot be stored for refreshing: its access token goes to stdout, for use until
     it expires, and NoRefreshToken says so (exit 1).
     """
+    store, where = _store(args)
     if not token.refreshable:
         print(token.access_token, flush=True)
         raise NoRefreshToken(
             f"the token endpoint granted no refresh token: the access token printed on stdout (valid until "
-            f"{_when(token)}) cannot be refreshed, so nothing was saved to {args.store}"
+            f"{_when(token)}) cannot be refreshed, so nothing was saved to {where}"
         )
-    store = FileStore(args.store)
     TokenManager(client, store).store_token(token)
-    _warn_if_exposed(store)
+    _warn_if_exposed(store, console)
+    return where
 
 
-def _manager(args: argparse.Namespace) -> TokenManager:
-    """The manager of the stored credentials: `token` and `refresh` need nothing but the store."""
-    store = FileStore(args.store)
-    if store.load() is None:
-        raise UsageError(f"no credentials in {args.store}: run `retently-oauth login` or `exchange` first")
-    _warn_if_exposed(store)
-    return TokenManager.from_store(store, transport=_transport(args), leeway=LEEWAY_SECONDS)
+def _when(token: Token) -> str:
+    return token.expires_at.isoformat(timespec="seconds") if token.expires_at else "(no expiry given)"
 
 
-def _warn_if_exposed(store: FileStore) -> None:
-    """One line on stderr when other users can read or replace the store (`FileStore.permission_warning`)."""
-    warning = store.permission_warning()
-    if warning:
-        print(f"retently-oauth: {_printable(warning)}", file=sys.stderr)
+def _duration(seconds: float) -> str:
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours or days:
+        parts.append(f"{hours} h")
+    parts.append(f"{minutes} min" if minutes or hours or days else f"{secs} s")
+    return " ".join(parts)
 
 
-def cmd_authorize_url(args: argparse.Namespace) -> int:
-    auth = _client(args).authorize_url(state=args.state, scope=args.scope, pkce=args.pkce)
+# commands -------------------------------------------------------------------------------------------------------
+
+
+def cmd_authorize_url(args: argparse.Namespace, console: Console) -> int:
+    _require(args, "client_id", "redirect_uri")
+    endpoints = Endpoints(authorize_url=_url(args.authorize_url, "--authorize-url"), token_url=RETENTLY.token_url)
+    client = OAuthClient(args.client_id, UNUSED_SECRET, args.redirect_uri, endpoints=endpoints)
+    auth = client.authorize_url(state=args.state, scope=args.scope, pkce=args.pkce)
     print(auth.url)
     print(auth.state)
     if auth.code_verifier:
@@ -200,59 +141,172 @@ def cmd_authorize_url(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_exchange(args: argparse.Namespace) -> int:
-    client = _client(args)
-    token = client.exchange_code(args.code, code_verifier=args.code_verifier)
-    _save(args, client, token)
-    print(f"saved credentials to {args.store}")
+def _code_client(args: argparse.Namespace, console: Console) -> Callable[[str], OAuthClient]:
+    """For `login` and `exchange`: the client of the options, for a redirect URI."""
+    _require(args, "client_id", "client_secret")
+    console.add_secrets(args.client_secret)
+    endpoints = Endpoints(
+        authorize_url=_url(getattr(args, "authorize_url", None) or RETENTLY.authorize_url, "--authorize-url"),
+        token_url=_url(args.token_url, "--token-url"),
+    )
+    transport = _transport(args)
+    _store(args)  # a store that cannot work is an error before anything is sent
+
+    def client_for(redirect_uri: str) -> OAuthClient:
+        return OAuthClient(args.client_id, args.client_secret, redirect_uri, endpoints=endpoints, transport=transport)
+
+    return client_for
+
+
+def cmd_login(args: argparse.Namespace, console: Console) -> int:
+    client_for = _code_client(args, console)
+    return run_login(args, console, client_for, lambda client, token: _save(args, console, client, token))
+
+
+def cmd_exchange(args: argparse.Namespace, console: Console) -> int:
+    _require(args, "redirect_uri")
+    client = _code_client(args, console)(args.redirect_uri)
+    console.add_secrets(args.code, args.code_verifier)
+    with console.waiting(f"the token endpoint ({client.endpoints.token_url})", client.transport.config.total_timeout):
+        token = client.exchange_code(args.code, code_verifier=args.code_verifier)
+    console.add_secrets(token.access_token, token.refresh_token)
+    where = _save(args, console, client, token)
+    print(f"saved credentials to {where}")
     return 0
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
-    token = _manager(args).refresh()
-    print(f"refreshed; access token valid until {_when(token)}")
-    return 0
-
-
-def cmd_token(args: argparse.Namespace) -> int:
-    print(_manager(args).access_token())
-    return 0
-
-
-def cmd_login(args: argparse.Namespace) -> int:
-    state = secrets.token_urlsafe(24)
-    receiver = RedirectReceiver(state, port=args.port)
-    try:
-        receiver.start()
-    except ReceiverError as exc:
-        raise UsageError(str(exc)) from None
-    try:  # the receiver stays up until the end, so that a reloaded tab is answered, not reset
-        client = _client(args, args.redirect_uri or receiver.redirect_uri)
-        auth = client.authorize_url(state=state, scope=args.scope, pkce=not args.no_pkce)
-        print(
-            f"Listening on {receiver.redirect_uri} for up to {args.timeout:g} s (Ctrl-C to cancel)",
-            file=sys.stderr,
+def _stored_manager(args: argparse.Namespace, console: Console) -> tuple[TokenManager, list[str]]:
+    """The manager of the stored credentials, with the options given on the command line in place of the stored
+    values; and the flags that changed a stored value (saved with the next refresh)."""
+    store, where = _store(args)
+    console.add_secrets(args.client_secret)
+    stored = store.load()
+    if stored is None:
+        raise UsageError(f"no credentials in {where}: run `retently-oauth login` (or `exchange`) first")
+    console.add_secrets(stored.client_secret, stored.access_token, stored.refresh_token)
+    _warn_if_exposed(store, console)
+    if args.client_id is not None and args.client_id != stored.client_id:
+        raise UsageError(
+            f"--client-id is not the client whose credentials {where} holds ({stored.client_id}): a refresh token"
+            " works only with its own client; run `retently-oauth login` for another client, with another --store"
         )
-        print("Open this URL to log in:", file=sys.stderr, flush=True)
-        print(auth.url, flush=True)
-        if not args.no_browser:
-            webbrowser.open(auth.url)
-        code = client.parse_callback(receiver.wait(args.timeout), expected_state=state)
-        token = client.exchange_code(code, code_verifier=auth.code_verifier)
-        _save(args, client, token)
-    finally:
-        receiver.stop()
-    print(f"logged in; saved credentials to {args.store}", file=sys.stderr)
+    token_url = _url(args.token_url, "--token-url") if args.token_url is not None else stored.token_url
+    redirect_uri = args.redirect_uri if args.redirect_uri is not None else stored.redirect_uri
+    secret = args.client_secret if args.client_secret is not None else stored.client_secret
+    changed = [
+        flag
+        for flag, given, old in (
+            ("--client-secret", args.client_secret, stored.client_secret),
+            ("--token-url", args.token_url, stored.token_url),
+            ("--redirect-uri", args.redirect_uri, stored.redirect_uri),
+        )
+        if given is not None and given != old
+    ]
+    endpoints = attrs.evolve(Endpoints.from_stored(stored), token_url=token_url)
+    client = OAuthClient(stored.client_id, secret, redirect_uri, endpoints=endpoints, transport=_transport(args))
+    return TokenManager(client, store, leeway=LEEWAY_SECONDS), changed
+
+
+def _waiting_for_refresh(manager: TokenManager) -> str:
+    return f"the token endpoint ({manager.client.endpoints.token_url}) or another process refreshing these credentials"
+
+
+def cmd_refresh(args: argparse.Namespace, console: Console) -> int:
+    manager, changed = _stored_manager(args, console)
+    with console.waiting(_waiting_for_refresh(manager), manager.client.transport.config.total_timeout):
+        token = manager.refresh()
+    saved = f"; saved the new {', '.join(changed)}" if changed else ""
+    print(f"refreshed; access token valid until {_when(token)}{saved}")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_token(args: argparse.Namespace, console: Console) -> int:
+    manager, changed = _stored_manager(args, console)
+    with console.waiting(_waiting_for_refresh(manager), manager.client.transport.config.total_timeout):
+        if changed:  # check the new values now: they are saved only with a refresh that worked
+            console.say(f"refreshing with the {', '.join(changed)} given; saved once the refresh works")
+            access_token = manager.refresh().access_token
+        else:
+            access_token = manager.access_token()
+    print(access_token, flush=True)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    store, where = _store(args)
+    stored = store.load()
+    lines = [f"store:          {where}{_store_kind(store)}"]
+    if stored is None:
+        print("\n".join([*lines, "credentials:    none (run `retently-oauth login`)"]))
+        _warn_if_exposed(store, console)
+        return 1
+    console.add_secrets(stored.client_secret, stored.access_token, stored.refresh_token)
+    now = utcnow()
+    left = (stored.expires_at - now).total_seconds()
+    if left > 0:
+        expiry = f"{stored.expires_at.isoformat(timespec='seconds')} ({_duration(left)} left)"
+    else:
+        expiry = f"{stored.expires_at.isoformat(timespec='seconds')} (expired {_duration(left)} ago; `token` refreshes)"
+    lines += [
+        f"client id:      {stored.client_id}",
+        f"token URL:      {stored.token_url}",
+        f"redirect URI:   {stored.redirect_uri or '(none stored)'}",
+        f"access token:   expires {expiry}",
+        f"refresh token:  {'held' if stored.refresh_token else 'none'}",
+    ]
+    if stored.issued_at is not None:
+        lines.append(f"issued:         {stored.issued_at.isoformat(timespec='seconds')}")
+    print("\n".join(console.clean(line) for line in lines))
+    _warn_if_exposed(store, console)
+    return 0
+
+
+def _store_kind(store: CredentialStore) -> str:
+    if isinstance(store, FileStore):
+        try:
+            mode = stat.S_IMODE(os.stat(store.path).st_mode)
+        except OSError:
+            return " (file, not created yet)"
+        private = "only you can read it" if not mode & 0o077 else "OTHER USERS CAN ACCESS IT"
+        return f" (file, mode {mode:04o}: {private})"
+    return f" ({type(store).__name__})"
+
+
+def cmd_logout(args: argparse.Namespace, console: Console) -> int:
+    store, where = _store(args)
+    with store.locked():
+        if store.load() is None:
+            print(f"no credentials in {where}: nothing to remove")
+            return 0
+        if isinstance(store, FileStore):
+            try:
+                store.path.unlink()
+            except OSError as exc:
+                raise UsageError(f"cannot remove {where}: {exc.strerror}") from None
+        else:
+            delete = getattr(store, "delete", None)
+            if not callable(delete):
+                raise UsageError(
+                    f"logout cannot remove credentials from a {type(store).__name__} yet: delete key"
+                    f" {args.store_key} there yourself"
+                )
+            delete()
+    print(f"removed the credentials from {where}. {NO_REVOCATION}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    return run_serve(args, console)
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from .authorized import AuthorizedHTTP
     from .store import MemoryStore
     from .testing import RetentlyServer
 
     with RetentlyServer() as server:
         client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri, endpoints=server.endpoints)
+        console.add_secrets(server.client_secret)
         print(f"1. embedded Retently server at {server.base_url}")
         auth = client.authorize_url(pkce=True)
         print(f"2. authorization URL: {server.endpoints.authorize_url}?client_id={client.client_id}&... (state=***)")
@@ -281,60 +335,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    cls = getattr(models, args.model, None)
-    if cls is None or args.model not in models.__all__ or not isinstance(cls, type):
-        raise UsageError(f"unknown model {args.model!r}")
+def _model_names() -> list[str]:
+    return sorted(n for n in models.__all__ if attrs.has(getattr(models, n, None)))  # type: ignore[arg-type]
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    cls = getattr(models, args.model, None) if args.model in models.__all__ else None
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        raise UsageError(f"unknown model {printable(args.model)!r}; valid names: {', '.join(_model_names())}")
+    name = "stdin" if args.file == "-" else args.file
     try:
-        text = args.file.read_bytes()
+        text = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
     try:
         documents.loads(text, cls)
     except DocumentError as exc:
         for problem in exc.problems:
-            print(problem)
-        print(f"{args.file}: {len(exc.problems)} problem(s) for {args.model}", file=sys.stderr)
+            print(printable(str(problem)))
+        console.error(f"{name}: {len(exc.problems)} problem(s) for {args.model}")
         return 1
-    print(f"{args.file}: valid {args.model}")
+    print(f"{name}: valid {args.model}")
     return 0
 
 
-def _printable(text: str) -> str:
-    """`text` with every character that is not printable (ESC, CR, BEL, bidi overrides...) escaped."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an error's message, printable."""
-    return _printable(str(exc).split("\n", 1)[0])
-
-
-def _when(token: Token) -> str:
-    return token.expires_at.isoformat(timespec="seconds") if token.expires_at else "(no expiry given)"
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "authorize-url": cmd_authorize_url,
     "login": cmd_login,
     "exchange": cmd_exchange,
     "refresh": cmd_refresh,
     "token": cmd_token,
+    "status": cmd_status,
+    "logout": cmd_logout,
+    "serve": cmd_serve,
     "demo": cmd_demo,
     "validate": cmd_validate,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        args = build_parser().parse_args(argv)
+        resolve(args)
+    except KeyboardInterrupt:
+        print("retently-oauth: interrupted", file=sys.stderr)
+        return 130
+    console = Console(quiet=args.quiet, verbose=args.verbose)
+    started = time.perf_counter()
+    try:
+        with console.logging():
+            status = COMMANDS[args.command](args, console)
+        console.detail(f"retently-oauth {args.command}: done in {time.perf_counter() - started:.2f} s")
+        return status
     except (UsageError, ArgumentError) as exc:
-        print(f"retently-oauth {args.command}: {_first_line(exc)}", file=sys.stderr)
+        console.error(f"retently-oauth {args.command}: {describe(exc)}")
         return 2
     except RetentlyOAuthError as exc:
-        print(f"retently-oauth {args.command}: {type(exc).__name__}: {_first_line(exc)}", file=sys.stderr)
+        console.error(f"retently-oauth {args.command}: {describe(exc)}")
         return 1
     except KeyboardInterrupt:
+        console.error(f"retently-oauth {args.command}: interrupted (Ctrl-C)")
         return 130

@@ -5,6 +5,11 @@ preconnect) never blocks the redirect, and `stop()` returns at once whatever the
 the exact callback path whose single `state` parameter matches ours is taken (error redirects included); a
 request with another state gets a 400 page and one for any other path (`/favicon.ico`) a 404, and the wait goes
 on. Pages are fixed text: nothing a request carries is echoed.
+
+With `outcome_timeout`, the page for the taken redirect waits for the outcome the caller reports with `report()`
+(`success`, `denied`, `failed`, `cancelled`): the browser shows what really happened (a login is done only once
+the code was exchanged and saved), not merely that the redirect arrived. `stop()` reports `cancelled` if nothing
+was reported and lets that page go out (bounded) before closing.
 """
 
 from __future__ import annotations
@@ -56,8 +61,36 @@ PAGES: dict[str, tuple[int, str, str]] = {
         "The terminal is still waiting for the right one.",
     ),
     "not_found": (404, "Not found", "Nothing here: this address only receives the login redirect."),
+    "success": (
+        200,
+        "Logged in",
+        "retently-oauth exchanged the code and saved the credentials. You can close this tab and return to the "
+        "terminal.",
+    ),
+    "denied": (
+        200,
+        "Access not granted",
+        "The authorization was declined, so nothing was saved. To try again, run retently-oauth login in the "
+        "terminal. You can close this tab.",
+    ),
+    "failed": (
+        200,
+        "Login failed",
+        "The redirect arrived, but the code could not be exchanged for a token, so nothing was saved. The terminal "
+        "says why. You can close this tab.",
+    ),
+    "cancelled": (
+        200,
+        "Login cancelled",
+        "The login was cancelled in the terminal before it completed; nothing was saved. You can close this tab.",
+    ),
 }
 """Kind -> (HTTP status, title, text): fixed pages, never holding request data."""
+
+OUTCOMES = ("success", "denied", "failed", "cancelled")
+"""What `report()` takes: the outcome of the login the taken redirect started."""
+ANSWER_GRACE = 2.0
+"""Seconds `stop()` gives the outcome page to go out before it closes the receiver."""
 
 
 class RedirectReceiver:
@@ -75,6 +108,7 @@ class RedirectReceiver:
         port: int = 0,
         path: str = "/callback",
         connection_timeout: float = CONNECTION_TIMEOUT,
+        outcome_timeout: float | None = None,
     ) -> None:
         if not isinstance(expected_state, str) or not expected_state:
             raise ArgumentError("expected_state must be a non-empty string")
@@ -90,16 +124,26 @@ class RedirectReceiver:
             or not 0 < connection_timeout < threading.TIMEOUT_MAX
         ):
             raise ArgumentError("connection_timeout must be a positive number of seconds")
+        if outcome_timeout is not None and (
+            isinstance(outcome_timeout, bool)
+            or not isinstance(outcome_timeout, (int, float))
+            or not 0 < outcome_timeout < threading.TIMEOUT_MAX
+        ):
+            raise ArgumentError("outcome_timeout must be None or a positive number of seconds")
         self._expected = expected_state.encode("utf-8", "surrogatepass")
         self.host = host
         self.port = port
         self.path = path
         self.connection_timeout = connection_timeout
+        self.outcome_timeout = outcome_timeout
         self.ignored: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._url: str | None = None
         self._base = ""
         self._done = threading.Event()
+        self._outcome: str | None = None
+        self._reported = threading.Event()
+        self._answered = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -145,8 +189,24 @@ class RedirectReceiver:
         assert self._url is not None
         return self._url
 
+    def report(self, outcome: str) -> None:
+        """The outcome of the login, for the page of the taken redirect (with `outcome_timeout`). First one wins."""
+        if outcome not in OUTCOMES:
+            raise ArgumentError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        with self._lock:
+            if self._outcome is None:
+                self._outcome = outcome
+        self._reported.set()
+
     def stop(self) -> None:
-        """Stops listening and drops open connections; returns within about the poll interval, always."""
+        """Stops listening and drops open connections; returns within about the poll interval, always.
+
+        With `outcome_timeout`, a taken redirect whose page still waits gets `cancelled` (unless an outcome was
+        reported) and up to `ANSWER_GRACE` seconds to go out first.
+        """
+        if self.outcome_timeout is not None and self._done.is_set():
+            self.report("cancelled")
+            self._answered.wait(ANSWER_GRACE)
         server, self._server = self._server, None
         if server is None:
             return
@@ -249,12 +309,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the request line carries the code."""
 
     def do_GET(self) -> None:
-        kind = self.receiver._classify(self.path)
+        receiver = self.receiver
+        kind = receiver._classify(self.path)
+        taken = kind in ("received", "error")
+        if taken and receiver.outcome_timeout is not None:
+            receiver._done.set()  # the wait ends now; this page shows what the caller then reports
+            try:
+                receiver._reported.wait(receiver.outcome_timeout)
+                self._answer(receiver._outcome or kind)
+            finally:
+                receiver._answered.set()
+            return
         try:
             self._answer(kind)
         finally:
-            if kind in ("received", "error"):  # the page is out (or its client gone): the wait may end
-                self.receiver._done.set()
+            if taken:  # the page is out (or its client gone): the wait may end
+                receiver._done.set()
 
     def do_HEAD(self) -> None:
         self._answer("not_found")
@@ -282,4 +352,4 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-__all__ = ["PAGES", "RedirectReceiver", "ReceiverError", "RedirectTimeout"]
+__all__ = ["OUTCOMES", "PAGES", "RedirectReceiver", "ReceiverError", "RedirectTimeout"]
