@@ -9,33 +9,38 @@ import tempfile
 from pathlib import Path
 
 from . import diff as schema_diff
-from .generate import OUTPUT, PACKAGE, SCHEMA, GenerationError, generate
+from .generate import DOCS, OUTPUT, PACKAGE, SCHEMA, GenerationError, generate
 
 
 def _check(schema: Path, output: Path, package: str, class_name: str | None) -> int:
-    """Regenerates into a temporary directory and prints a unified diff against `output/package`."""
+    """Regenerates into a temporary directory and prints a unified diff against `output/package` and the reference
+    pages `output/docs/models`."""
+    changed = False
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = generate(schema, Path(tmp), package=package, class_name=class_name)
-        committed = output / package
-        names = sorted({p.name for p in fresh.iterdir()} | {p.name for p in committed.glob("*") if p.is_file()})
-        changed = False
-        for name in names:
-            old = (committed / name).read_text() if (committed / name).exists() else ""
-            new = (fresh / name).read_text() if (fresh / name).exists() else ""
-            if old != new:
-                changed = True
-                sys.stdout.writelines(
-                    difflib.unified_diff(
-                        old.splitlines(keepends=True),
-                        new.splitlines(keepends=True),
-                        f"{output.name}/{package}/{name} (committed)",
-                        f"{output.name}/{package}/{name} (from schema)",
+        generate(schema, Path(tmp), package=package, class_name=class_name)
+        for sub in (Path(package), DOCS):
+            fresh, committed = Path(tmp) / sub, output / sub
+            names = sorted({p.name for p in fresh.iterdir()} | {p.name for p in committed.glob("*") if p.is_file()})
+            for name in names:
+                old = (committed / name).read_text() if (committed / name).exists() else ""
+                new = (fresh / name).read_text() if (fresh / name).exists() else ""
+                if old != new:
+                    changed = True
+                    shown = f"{output.name}/{sub.as_posix()}/{name}"
+                    sys.stdout.writelines(
+                        difflib.unified_diff(
+                            old.splitlines(keepends=True),
+                            new.splitlines(keepends=True),
+                            f"{shown} (committed)",
+                            f"{shown} (from schema)",
+                        )
                     )
-                )
     if changed:
-        print(f"{output / package} differs from what the schema produces: regenerate it", file=sys.stderr)
+        print(
+            f"{output / package} or {output / DOCS} differs from what the schema produces: regenerate", file=sys.stderr
+        )
         return 1
-    print(f"{output / package} is up to date")
+    print(f"{output / package} and {output / DOCS} are up to date")
     return 0
 
 

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import jinja2
 
-from . import converter, ir
+from . import converter, docs, ir
 from . import models as models_writer
 from .capture import DMCG_VERSION, TEMPLATES, GenerationError, parse
 from .nodes.common import builds
 
-__all__ = ["DMCG_VERSION", "OUTPUT", "PACKAGE", "SCHEMA", "GenerationError", "generate", "render"]
+__all__ = ["DMCG_VERSION", "DOCS", "OUTPUT", "PACKAGE", "SCHEMA", "GenerationError", "generate", "render"]
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 SCHEMA = ROOT_DIR / "schema" / "retently_oauth.schema.json"
 OUTPUT = ROOT_DIR / "generated"
 PACKAGE = "retently_oauth_models"
+DOCS = Path("docs") / "models"
 LINE_LENGTH = "120"
 _PACKAGE_NAMES: tuple[str, ...] = ("UNSET", "DocumentError", "Problem", "Unset", "STRUCTURERS", "UNSTRUCTURERS")
 _PACKAGE_NAMES += ("make_converter", "register_hooks", "structure_hook")
@@ -89,6 +90,11 @@ def render(
 ) -> dict[str, str]:
     """Every file of the generated package, by name, as text."""
     del output
+    return _render(schema_path, package=package, class_name=class_name)[0]
+
+
+def _render(schema_path: Path, *, package: str, class_name: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The package's files and its reference pages (`docs.py`), by name."""
     schema_path = Path(schema_path)
     if not package.isidentifier():
         raise GenerationError(f"--package {package!r} is not a Python identifier")
@@ -149,7 +155,7 @@ def render(
     out = {name: header + format_python(code) for name, code in files.items()}
     out["_converter.py"] = header + "# ruff: noqa\n" + out["_converter.py"][len(header) :]
     out["py.typed"] = ""
-    return out
+    return out, docs.render(spec, package, schema_path.name)
 
 
 def generate(
@@ -159,12 +165,14 @@ def generate(
     package: str = PACKAGE,
     class_name: str | None = None,
 ) -> Path:
-    """Writes `output/<package>/`, replacing what was there; returns the package directory."""
-    files = render(schema_path, package=package, class_name=class_name)
+    """Writes `output/<package>/` and the reference pages `output/docs/models/`, replacing what was there; returns
+    the package directory."""
+    files, pages = _render(Path(schema_path), package=package, class_name=class_name)
     target = Path(output) / package
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for name, text in sorted(files.items()):
-        (target / name).write_text(text, encoding="utf-8", newline="\n")
+    for directory, contents in ((target, files), (Path(output) / DOCS, pages)):
+        if directory.exists():
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        for name, text in sorted(contents.items()):
+            (directory / name).write_text(text, encoding="utf-8", newline="\n")
     return target
