@@ -48,6 +48,7 @@ class Writer:
         self.patterns: dict[str, str] = {}
         self.sets: dict[tuple[Any, ...], str] = {}
         self.string_enums: set[str] = set()
+        self.setters: set[str] = set()
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -79,6 +80,14 @@ class Writer:
             self.patterns[text] = name
             self.constants.append(f"{name} = _re.compile({text!r})")
         return self.patterns[text]
+
+    def slot_setter(self, model: str, index: int, name: str) -> str:
+        """A module constant holding the setter of one field's slot (faster than object.__setattr__)."""
+        constant = f"_F_{model}_{index}"
+        if constant not in self.setters:
+            self.setters.add(constant)
+            self.constants.append(f"{constant} = _slot_setter({model}, {name!r})")
+        return constant
 
     def const_set(self, values: tuple[Any, ...]) -> str:
         if values not in self.sets:
@@ -247,6 +256,11 @@ class Writer:
             else:
                 test = "type(v) is int or type(v) is float"
             if num or allowed is not None:
+                if allowed is not None and not num_ok and not self.schema.strict_integers:
+                    # an integral float (draft 6+ calls 1.0 an integer) is stored as the int its annotation says
+                    num = [*num, "if type(v) is float:", "    v = int(v)"]
+                    if result is not None:
+                        num.append("    r = v")
                 blocks.append((test, num))
         if allowed is not None:
             if "boolean" in allowed:
@@ -270,6 +284,8 @@ class Writer:
 
     def dump(self, py: Py, expr: str, node: Node | None = None) -> str:
         if not builds(py, self.schema):
+            if py.kind == "list":  # a copy: the object's list is not handed out
+                return f"({expr}.copy() if type({expr}) is list else {expr})"
             return expr
         if py.kind == "class":
             return f"_u_{py.name}({expr})"

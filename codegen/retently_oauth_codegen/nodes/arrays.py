@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from ..converter import Writer
 
 from ..ir import Node
-from .common import _part, builds
+from .common import _part
 
 
 def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
@@ -33,13 +33,26 @@ def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
     if n.items is not None and n.items.target().boolean is not True:
         start = len(n.prefix_items)
         part = _part(py, "list")
-        item_builds = building and part is not None and not n.prefix_items and builds(part.args[0], w.schema)
-        if item_builds:
-            item_lines = w.call(n.items, "x", "f'{path}[{i}]'", "y")
+        # a fresh list even when the items are kept as they came: the caller's list is never aliased
+        item_builds = building and part is not None and not n.prefix_items
+        if item_builds and w.inlinable(n.items):
+            item_lines = w.inline(n.items, "x", "f'{path}[{i}]'", "y")
             lines += [
                 "out = []",
                 "for i, x in enumerate(v):",
                 *("    " + line for line in item_lines),
+                "    out.append(y)",
+                "r = out",
+            ]
+        elif item_builds:  # each item is checked under the empty path; a problem's path is completed after
+            lines += [
+                "out = []",
+                "mark = len(problems)",
+                "for i, x in enumerate(v):",
+                f"    y = {w.fn(n.items)}(x, '', problems)",
+                "    if len(problems) != mark:",
+                "        _reroot(problems, mark, f'{path}[{i}]')",
+                "        mark = len(problems)",
                 "    out.append(y)",
                 "r = out",
             ]
@@ -58,6 +71,9 @@ def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
                 "for i, x in enumerate(v):",
                 f"    {w.fn(n.items)}(x, f'{{path}}[{{i}}]', problems)",
             ]
+    if building and not item_builds and _part(py, "list") is not None:
+        lines.append("r = v.copy()")
+        item_builds = True
     if n.contains is not None:
         low = 1 if n.min_contains is None else n.min_contains
         lines += [

@@ -144,7 +144,8 @@ def class_build(w: Writer, n: Node, model: Model) -> list[str]:
     there too; doing it here saves the keyword-argument call). Every slot is set: the classes have no validators,
     converters or post-init hooks."""
     lines = ["if len(problems) != before:", "    return _INVALID", f"r = _new({model.name})"]
-    lines += [f'_setattr(r, "{f.name}", f_{f.name})' for f in model.fields]
+    for i, f in enumerate(model.fields):
+        lines.append(f"{w.slot_setter(model.name, i, f.name)}(r, f_{f.name})")
     if model.extra:
         keys = w.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
         if model.fields:

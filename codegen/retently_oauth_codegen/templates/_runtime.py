@@ -9,6 +9,7 @@ import ipaddress
 import math
 import re
 import sys
+import types
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any, Final
@@ -119,6 +120,26 @@ _KINDS: Final = {
 def kind(value: object) -> str:
     """What a value is, in JSON terms, without showing it."""
     return _KINDS.get(type(value), f"a Python {type(value).__name__}")
+
+
+def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of an attribute's slot (the instance is built without the frozen __setattr__), or, for an
+    attribute without a slot of its own, object.__setattr__ for that name."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if isinstance(found, types.MemberDescriptorType):
+            return found.__set__
+
+    def assign(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return assign
+
+
+def reroot(problems: list[Problem], start: int, prefix: str) -> None:
+    """Prefixes the paths of the problems from `start` on (an item checked under the empty path) with `prefix`."""
+    for i in range(start, len(problems)):
+        problems[i] = Problem(prefix + problems[i][0], problems[i][1])
 
 
 def wrong(path: str, expected: str, value: object) -> Problem:
