@@ -17,6 +17,9 @@ from .exceptions import ArgumentError, TransportError
 
 MIN_WAIT = 0.001
 """The shortest timeout handed to a socket: zero would mean non-blocking, not "no time left"."""
+MAX_WAIT = 365 * 24 * 3600.0
+"""The longest timeout handed to a socket or a thread wait (a year): "no limit" (`math.inf`) and huge numbers of
+seconds are cut to it, since sockets and locks refuse them with OverflowError."""
 
 
 def check_total_timeout(value: object, what: str = "total_timeout") -> float:
@@ -51,19 +54,22 @@ class Deadline:
         return time.monotonic() >= self.at
 
     def cap(self, seconds: float | None) -> float:
-        """`seconds` (None: unbounded) cut to the time left, at least `MIN_WAIT` so a socket still blocks."""
+        """`seconds` (None: unbounded) cut to the time left, at least `MIN_WAIT` so a socket still blocks, at most
+        `MAX_WAIT`."""
         left = self.remaining()
         bounded = left if seconds is None else min(seconds, left)
-        return max(bounded, MIN_WAIT)
+        return min(max(bounded, MIN_WAIT), MAX_WAIT)
 
     def timeout_for(self, timeout: Timeout) -> Timeout:
         """`timeout` with its connect and read parts cut to the time left (`timeout` itself while both fit)."""
         connect = timeout.connect_timeout
         read = timeout.read_timeout
-        if not isinstance(connect, (int, float)) or not isinstance(read, (int, float)):
-            connect = read = None
+        if not isinstance(connect, (int, float)):
+            connect = None
+        if not isinstance(read, (int, float)):
+            read = None
         left = self.remaining()
-        if connect is not None and read is not None and connect <= left and read <= left:
+        if connect is not None and read is not None and max(connect, read) <= min(left, MAX_WAIT):
             return timeout
         return Timeout(connect=self.cap(connect), read=self.cap(read))
 

@@ -72,7 +72,9 @@ class _Watchdog:
             now = time.monotonic()
             with self._lock:
                 due = [key for key, (at, _) in self._armed.items() if at <= now]
-                socks = [self._armed.pop(key)[1] for key in due]
+                for key in due:  # under the lock: once disarm() returns, its socket (maybe pooled again) is safe
+                    with contextlib.suppress(OSError):
+                        socket.socket.shutdown(self._armed.pop(key)[1], socket.SHUT_RDWR)  # base method: TLS intact
                 if self._armed:
                     idle_since = None
                 elif idle_since is None:
@@ -80,9 +82,6 @@ class _Watchdog:
                 elif now - idle_since > IDLE_AFTER:
                     self._wake.clear()
                     idle_since = None
-            for sock in socks:
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the base method: leaves TLS state alone
 
 
 WATCHDOG = _Watchdog()
@@ -159,7 +158,7 @@ def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
     def work() -> None:
         try:
             outcome.append(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
-        except (OSError, UnicodeError) as exc:
+        except Exception as exc:
             outcome.append(exc)
         finally:
             done.set()
