@@ -75,11 +75,13 @@ def plain_type(cell: str) -> str:
     """A Type cell as Python: links replaced by their text, Markdown escapes and emphasis removed."""
     text = _LINK.sub(lambda m: m.group(1), cell)
     text = re.sub(r"\\(.)", r"\1", text)
-    return text.replace("*", "").strip("`")
+    return text.strip("`")
 
 
 def links(page: str) -> list[str]:
-    return [target for _, target in _LINK.findall(page) if "://" not in target and not target.startswith("#")]
+    """The links to pages of ours: relative `Name.md` links (a schema's own descriptions may link pages of its
+    author's site, `../cli/x.md` say; those are the schema's text, kept as written)."""
+    return [target for _, target in _LINK.findall(page) if re.fullmatch(r"[^/:#]+\.md", target)]
 
 
 def example(page: str) -> Any:
@@ -107,6 +109,8 @@ def check_pages(docs: Path, package: ModuleType) -> dict[str, str]:
     for file, text in pages.items():
         for target in links(text):
             assert (docs / target).is_file(), f"{file}: broken link {target}"
+        for row in table(text) if "## Fields" in text else []:  # every nested model's type links its page
+            assert links(row["Type"]) or not re.search(r"\]\(", row["Type"]), f"{file}: {row['Type']}"
     converter = package.make_converter()
     for name, text in by_model.items():
         cls = getattr(package, name)

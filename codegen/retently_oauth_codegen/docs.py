@@ -282,7 +282,14 @@ def _in_class(items: Any, char: str) -> bool:
 
 def _string(n: Node) -> Any:
     if n.format in _FORMAT_EXAMPLES:
-        return _FORMAT_EXAMPLES[n.format]
+        text = _FORMAT_EXAMPLES[n.format]
+        if n.pattern is None:
+            return text
+        try:
+            if re.search(n.pattern, text) is not None:
+                return text
+        except re.error:
+            return _NO_EXAMPLE
     low = n.min_length or 0
     high = n.max_length if n.max_length is not None else max(low, 1000)
     for candidate in _STRING_CANDIDATES:
@@ -343,7 +350,7 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
         return _NO_EXAMPLE
     members = n.one_of or n.any_of
     if members:
-        for member in members:
+        for member in sorted(members, key=_is_null):  # a null member last: the example shows a value
             value = example(member, depth + 1)
             if value is not _NO_EXAMPLE:
                 return _merge(value, _object(n, depth)) if n.properties or n.required else value
@@ -376,6 +383,11 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
         if t == "array":
             return _array(n, depth)
     return _NO_EXAMPLE
+
+
+def _is_null(node: Node) -> bool:
+    t = node.target()
+    return t.types == ("null",) or (t.has_const and t.const is None)
 
 
 def _merge(a: Any, b: Any) -> Any:

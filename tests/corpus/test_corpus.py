@@ -78,3 +78,17 @@ def test_agrees_with_jsonschema(entry: Entry, record_property: Callable[[str, An
             f"with jsonschema:\n{shown}",
             pytrace=False,
         )
+
+
+PAGES = ("airbyte_hubspot", "codecov", "citation_file_format")
+"""Corpus schemas whose reference pages are checked (pages, links, examples): see tests/test_reference_pages.py."""
+
+
+@pytest.mark.parametrize("entry", [p for p in PARAMS if p.id in PAGES])
+def test_reference_pages(entry: Entry) -> None:
+    from retently_oauth_codegen.generate import DOCS
+
+    from ..test_reference_pages import check_pages
+
+    result = generated(entry)
+    check_pages(result.directory / DOCS, import_package(result.directory, result.package))
