@@ -35,3 +35,11 @@ def test_huge_transport_timeouts_without_a_total_are_not_an_overflow_error(
     """TransportConfig accepts any positive connect/read timeout; with no total limit it reached settimeout()."""
     config = TransportConfig(connect_timeout=seconds, read_timeout=seconds, total_timeout=math.inf)
     assert Transport(config).request("GET", server.api_url).status == 401
+
+
+@pytest.mark.parametrize("port", ["\u00b2", "9" * 5000])
+def test_a_no_proxy_port_that_is_no_number_is_ignored_not_a_value_error(server: RetentlyServer, port: str) -> None:
+    """NO_PROXY="host:²" (a Unicode digit) or 5000 digits: int() raised ValueError out of Transport.request. The
+    entry's port is not a number, so it matches the host on any port (as documented) and the request goes direct."""
+    environ = {"HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": f"127.0.0.1:{port} [::1]:{port}"}
+    assert Transport(environ=environ).request("GET", server.api_url).status == 401

@@ -122,10 +122,13 @@ def _split_port(entry: str) -> tuple[str, int | None]:
     if entry.startswith("["):
         host, _, rest = entry[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isdigit() else None
+        return host, _port(port)
     if entry.count(":") == 1:
         host, _, port = entry.partition(":")
-        if port.isdigit():
-            return host, int(port)
-        return host, None
+        return host, _port(port)
     return entry, None
+
+
+def _port(text: str) -> int | None:
+    """`text` as a port number if it is one (ASCII digits, at most 5 of them), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
