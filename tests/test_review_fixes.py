@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from urllib3.util import Timeout
 
-from retently_oauth import ApiKeyAuth, AuthorizedHTTP, Transport, TransportConfig
+from retently_oauth import ApiKeyAuth, AuthorizedHTTP, OAuthClient, TokenManager, Transport, TransportConfig
 from retently_oauth.testing import RetentlyServer
 
 
@@ -43,3 +44,36 @@ def test_a_no_proxy_port_that_is_no_number_is_ignored_not_a_value_error(server: 
     entry's port is not a number, so it matches the host on any port (as documented) and the request goes direct."""
     environ = {"HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": f"127.0.0.1:{port} [::1]:{port}"}
     assert Transport(environ=environ).request("GET", server.api_url).status == 401
+
+
+def test_a_thread_waiting_for_another_threads_refresh_with_a_huge_total_timeout_gets_the_token() -> None:
+    """TransportConfig(total_timeout=1e300) is accepted; a thread that found a refresh running waited with
+    Event.wait(1e300), an OverflowError instead of the leader's token."""
+    with RetentlyServer() as server:
+        transport = Transport(TransportConfig(total_timeout=1e300))
+        client = OAuthClient(server.client_id, server.client_secret, endpoints=server.endpoints, transport=transport)
+        manager = TokenManager(client, refresh_token=server.issue_refresh_token())
+        outcomes: list[object] = []
+
+        def leader() -> None:
+            outcomes.append(manager.access_token())
+
+        with server.hold_token_requests():
+            thread = threading.Thread(target=leader, daemon=True)
+            thread.start()
+            assert server.wait_for("held", timeout=10)
+            follower: list[object] = []
+            waiter = threading.Thread(target=lambda: follower.append(_outcome(manager.access_token)), daemon=True)
+            waiter.start()
+            waiter.join(timeout=0.5)  # the follower is waiting on the flight (or already failed)
+        thread.join(timeout=10)
+        waiter.join(timeout=10)
+        assert not thread.is_alive() and not waiter.is_alive()
+        assert follower == outcomes
+
+
+def _outcome(call: Callable[[], str]) -> object:
+    try:
+        return call()
+    except Exception as exc:  # the test compares outcomes: an exception is one
+        return exc

@@ -21,6 +21,7 @@ from datetime import datetime
 import attrs
 from retently_oauth_models._runtime import secret_repr
 
+from .deadline import MAX_WAIT
 from .endpoints import HUBSPOT, RETENTLY, Endpoints
 from .exceptions import ArgumentError, InvalidGrant, ReauthorizationRequired, TransportError
 from .flows import OAuthClient
@@ -87,7 +88,7 @@ class _Flight:
         """The leader's token, or its error raised here too; None when the leader was interrupted
         (KeyboardInterrupt, SystemExit): that is the leader's thread's business, so this caller tries itself.
         TransportError when the leader takes longer than `timeout` seconds."""
-        if not self.done.wait(None if timeout == float("inf") else timeout):
+        if not self.done.wait(min(timeout, MAX_WAIT)):  # inf or 1e300 would be an OverflowError
             raise TransportError(
                 f"waited {timeout:g} s for another thread's token refresh (the total timeout): giving up"
             )
