@@ -324,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.client()
     c.option("--redirect-uri", "the redirect URI the authorization URL carried", default="required", metavar="URI")
     c.option("--token-url", "the token endpoint", default=RETENTLY.token_url, metavar="URL")
+    c.option("--authorize-url", "the authorization page, saved with the credentials", default=RETENTLY.authorize_url,
+             metavar="URL")  # fmt: skip
     c.store()
     c.option("--code", "the code from the redirect (never printed)", env=False, default="required", required=True)
     c.option("--code-verifier", "the PKCE verifier authorize-url printed", env=False, default="none")
