@@ -10,7 +10,10 @@ import pytest
 from urllib3.util import Timeout
 
 from retently_oauth import ApiKeyAuth, AuthorizedHTTP, OAuthClient, TokenManager, Transport, TransportConfig
+from retently_oauth.exceptions import ArgumentError, StoreError
 from retently_oauth.testing import RetentlyServer
+
+from .dbservers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +80,13 @@ def _outcome(call: Callable[[], str]) -> object:
         return call()
     except Exception as exc:  # the test compares outcomes: an exception is one
         return exc
+
+
+@pytest.mark.parametrize("name", ["connect_timeout", "socket_timeout", "lock_timeout", "lock_ttl"])
+def test_a_redis_store_timeout_too_large_for_a_socket_is_ours_not_an_overflow_error(name: str) -> None:
+    """connect_timeout=1e300 was accepted (finite) and redis-py's settimeout() raised OverflowError from load()."""
+    pytest.importorskip("redis", reason="redis-py is not installed (extra retently-oauth[redis])")
+    from retently_oauth.store_redis import RedisStore
+
+    with pytest.raises((ArgumentError, StoreError)):
+        RedisStore(f"redis://127.0.0.1:{free_port()}/0", **{name: 1e300}).load()

@@ -117,12 +117,18 @@ def check_key(key: object) -> str:
     return key
 
 
+MAX_STORE_WAIT = 365 * 24 * 3600.0
+"""The longest timeout a store takes (a year)."""
+
+
 def check_seconds(value: object, name: str, *, allow_zero: bool = True) -> float:
     """A finite, non-negative (or positive) number of seconds, as a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise ArgumentError(f"{name} must be a number of seconds")
     if math.isinf(value):
         raise ArgumentError(f"{name} must be finite: every wait has a bound")
+    if value > MAX_STORE_WAIT:  # 1e300 is finite, yet sockets and locks refuse it with OverflowError
+        raise ArgumentError(f"{name} must be at most {MAX_STORE_WAIT:g} seconds (a year)")
     if value < 0 or (not allow_zero and value == 0):
         raise ArgumentError(f"{name} must be {'non-negative' if allow_zero else 'positive'}")
     return float(value)
