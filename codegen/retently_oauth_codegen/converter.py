@@ -33,6 +33,7 @@ _NOUN = {
 }
 
 
+_IN_PLACE = ("class", "enum", "datetime", "date", "uuid")
 _SCALAR_TYPES = {"string", "integer", "number", "boolean", "null"}
 
 
@@ -301,6 +302,10 @@ class Writer:
             return f"{expr}.isoformat()"
         if py.kind == "uuid":
             return f"_format_uuid({expr})"
+        if py.kind == "list" and node is not None:  # a list of classes, enums or date-times: written in place
+            t = node.target()
+            if t.own_py == py and t.items is not None and not t.prefix_items and py.args[0].kind in _IN_PLACE:
+                return f"[{self.dump(py.args[0], '_i', t.items)} for _i in {expr}]"
         if node is not None:
             name = self.ufn(node)
             if name is not None:

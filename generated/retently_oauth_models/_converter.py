@@ -304,10 +304,12 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 3
         defaulted: list[str] = []
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -319,6 +321,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
         try:
             x = v["client_secret"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -330,6 +333,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
         try:
             x = v["refresh_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -343,6 +347,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
             f_auth_type = "Client"
             defaulted.append("auth_type")
         else:
+            seen += 1
             f_auth_type = _s2(x, path + ".auth_type", problems)
         if len(problems) != before:
             return _INVALID
@@ -351,9 +356,7 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
         _F_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth_1(r, f_client_secret)
         _F_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth_2(r, f_refresh_token)
         _F_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth_3(r, f_auth_type)
-        _setattr(
-            r, "additional_properties", {} if _SET0.issuperset(v) else {k: x for k, x in v.items() if k not in _SET0}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET0})
         _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
@@ -374,10 +377,12 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 1
         defaulted: list[str] = []
         try:
             x = v["api_key"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".api_key", "required field missing"))
             f_api_key = _INVALID
         else:
@@ -391,15 +396,14 @@ def _s_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
             f_auth_type = "Token"
             defaulted.append("auth_type")
         else:
+            seen += 1
             f_auth_type = _s8(x, path + ".auth_type", problems)
         if len(problems) != before:
             return _INVALID
         r = _new(SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken)
         _F_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken_0(r, f_api_key)
         _F_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken_1(r, f_auth_type)
-        _setattr(
-            r, "additional_properties", {} if _SET1.issuperset(v) else {k: x for k, x in v.items() if k not in _SET1}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET1})
         _setattr(r, "_defaulted", frozenset(defaulted))
         return r
     else:
@@ -473,9 +477,11 @@ def _s_SourceRetently(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 1
         try:
             x = v["credentials"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".credentials", "required field missing"))
             f_credentials = _INVALID
         else:
@@ -484,9 +490,7 @@ def _s_SourceRetently(v: Any, path: str, problems: list[_Problem]) -> Any:
             return _INVALID
         r = _new(SourceRetently)
         _F_SourceRetently_0(r, f_credentials)
-        _setattr(
-            r, "additional_properties", {} if _SET3.issuperset(v) else {k: x for k, x in v.items() if k not in _SET3}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET3})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -504,10 +508,12 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 0
         x = v.get("client_id", _MISSING)
         if x is _MISSING:
             f_client_id = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -519,6 +525,7 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_client_secret = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -530,6 +537,7 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_refresh_token = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -537,7 +545,7 @@ def _s_RetentlyCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             else:
                 problems.append(_wrong(path + ".refresh_token", "a string", x))
             f_refresh_token = x
-        if not _SET4.issuperset(v):
+        if len(v) != seen:
             for k in v:
                 if k not in _SET4:
                     problems.append(_Problem(_child(path, k), "unknown field"))
@@ -583,9 +591,11 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 3
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -597,6 +607,7 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["client_secret"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -608,6 +619,7 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["refresh_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -620,6 +632,7 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_type = None
         else:
+            seen += 1
             f_type = _ENUMV_Type.get(x) if type(x) is str else None
             if f_type is None:
                 problems.append(_Problem(path + ".type", 'expected one of "OAuth"'))
@@ -631,9 +644,7 @@ def _s_OAuth(v: Any, path: str, problems: list[_Problem]) -> Any:
         _F_OAuth_1(r, f_client_secret)
         _F_OAuth_2(r, f_refresh_token)
         _F_OAuth_3(r, f_type)
-        _setattr(
-            r, "additional_properties", {} if _SET6.issuperset(v) else {k: x for k, x in v.items() if k not in _SET6}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET6})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -689,10 +700,12 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 0
         x = v.get("access_token", _MISSING)
         if x is _MISSING:
             f_access_token = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -702,6 +715,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_api_url = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -711,6 +725,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_app_id = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -720,6 +735,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_authorize_url = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -729,6 +745,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_client_id = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -738,6 +755,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_client_secret = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -747,6 +765,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_consumer_key = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -756,6 +775,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_consumer_secret = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -765,6 +785,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_dev_api_key = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -774,11 +795,13 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_emails = None
         else:
+            seen += 1
             f_emails = _s41(x, path + ".emails", problems)
         x = v.get("expires_in", _MISSING)
         if x is _MISSING:
             f_expires_in = None
         else:
+            seen += 1
             if type(x) is int or type(x) is float:
                 pass
             else:
@@ -788,6 +811,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_expiry_date = None
         else:
+            seen += 1
             f_expiry_date = x
             if type(x) is str:
                 f_expiry_date = _parse_datetime(x, path + ".expiry_date", problems, True)
@@ -797,6 +821,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_key = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -806,11 +831,13 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_meta = None
         else:
+            seen += 1
             f_meta = _s_PropertyPropertyConnectionAuthMeta(x, path + ".meta", problems)
         x = v.get("name", _MISSING)
         if x is _MISSING:
             f_name = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -820,11 +847,13 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_other_auth_info = None
         else:
+            seen += 1
             f_other_auth_info = _s48(x, path + ".other_auth_info", problems)
         x = v.get("pem", _MISSING)
         if x is _MISSING:
             f_pem = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -834,6 +863,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_refresh_token = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -843,6 +873,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_refresh_token_expires_date = None
         else:
+            seen += 1
             f_refresh_token_expires_date = x
             if type(x) is str:
                 f_refresh_token_expires_date = _parse_datetime(x, path + ".refresh_token_expires_date", problems, True)
@@ -852,6 +883,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_refresh_token_expires_in = None
         else:
+            seen += 1
             if type(x) is int or type(x) is float:
                 pass
             else:
@@ -861,6 +893,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_state = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -870,6 +903,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_token = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -879,6 +913,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         if x is _MISSING:
             f_token_url = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -910,9 +945,7 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
         _F_PropertyConnectionAuth_20(r, f_state)
         _F_PropertyConnectionAuth_21(r, f_token)
         _F_PropertyConnectionAuth_22(r, f_token_url)
-        _setattr(
-            r, "additional_properties", {} if _SET7.issuperset(v) else {k: x for k, x in v.items() if k not in _SET7}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET7})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -932,9 +965,11 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 1
         try:
             x = v["access_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
@@ -947,6 +982,7 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_refresh_token = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -956,6 +992,7 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_expires_in = None
         else:
+            seen += 1
             if type(x) is int or (type(x) is float and x.is_integer()):
                 if x < 0:
                     problems.append(_Problem(path + ".expires_in", "must be >= 0"))
@@ -968,6 +1005,7 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_token_type = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -979,6 +1017,7 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_scope = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -994,9 +1033,7 @@ def _s_TokenResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         _F_TokenResponse_2(r, f_expires_in)
         _F_TokenResponse_3(r, f_token_type)
         _F_TokenResponse_4(r, f_scope)
-        _setattr(
-            r, "additional_properties", {} if _SET8.issuperset(v) else {k: x for k, x in v.items() if k not in _SET8}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET8})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1013,9 +1050,11 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 1
         try:
             x = v["error"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".error", "required field missing"))
             f_error = _INVALID
         else:
@@ -1028,6 +1067,7 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_error_description = _UNSET
         else:
+            seen += 1
             if type(x) is str:
                 pass
             elif x is None:
@@ -1040,9 +1080,7 @@ def _s_ErrorResponse(v: Any, path: str, problems: list[_Problem]) -> Any:
         r = _new(ErrorResponse)
         _F_ErrorResponse_0(r, f_error)
         _F_ErrorResponse_1(r, f_error_description)
-        _setattr(
-            r, "additional_properties", {} if _SET9.issuperset(v) else {k: x for k, x in v.items() if k not in _SET9}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET9})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1082,10 +1120,12 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 2
         defaulted: list[str] = []
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1097,6 +1137,7 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["redirect_uri"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
@@ -1110,11 +1151,13 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             f_response_type = "code"
             defaulted.append("response_type")
         else:
+            seen += 1
             f_response_type = _s73(x, path + ".response_type", problems)
         x = v.get("state", _MISSING)
         if x is _MISSING:
             f_state = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1124,6 +1167,7 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_scope = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1133,6 +1177,7 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_code_challenge = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1142,11 +1187,12 @@ def _s_AuthorizationRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_code_challenge_method = None
         else:
+            seen += 1
             f_code_challenge_method = _ENUMV_CodeChallengeMethod.get(x) if type(x) is str else None
             if f_code_challenge_method is None:
                 problems.append(_Problem(path + ".code_challenge_method", 'expected one of "S256", "plain"'))
                 f_code_challenge_method = _INVALID
-        if not _SET11.issuperset(v):
+        if len(v) != seen:
             for k in v:
                 if k not in _SET11:
                     problems.append(_Problem(_child(path, k), "unknown field"))
@@ -1179,10 +1225,12 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 0
         x = v.get("code", _MISSING)
         if x is _MISSING:
             f_code = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1192,6 +1240,7 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
         if x is _MISSING:
             f_state = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1201,6 +1250,7 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
         if x is _MISSING:
             f_error = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1210,6 +1260,7 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
         if x is _MISSING:
             f_error_description = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1222,9 +1273,7 @@ def _s_AuthorizationCallback(v: Any, path: str, problems: list[_Problem]) -> Any
         _F_AuthorizationCallback_1(r, f_state)
         _F_AuthorizationCallback_2(r, f_error)
         _F_AuthorizationCallback_3(r, f_error_description)
-        _setattr(
-            r, "additional_properties", {} if _SET12.issuperset(v) else {k: x for k, x in v.items() if k not in _SET12}
-        )
+        _setattr(r, "additional_properties", {} if len(v) == seen else {k: x for k, x in v.items() if k not in _SET12})
         return r
     else:
         problems.append(_wrong(path, "an object", v))
@@ -1245,10 +1294,12 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 4
         defaulted: list[str] = []
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1260,6 +1311,7 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
         try:
             x = v["client_secret"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1271,6 +1323,7 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
         try:
             x = v["redirect_uri"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".redirect_uri", "required field missing"))
             f_redirect_uri = _INVALID
         else:
@@ -1282,6 +1335,7 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
         try:
             x = v["code"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".code", "required field missing"))
             f_code = _INVALID
         else:
@@ -1295,17 +1349,19 @@ def _s_AuthorizationCodeTokenRequest(v: Any, path: str, problems: list[_Problem]
             f_grant_type = "authorization_code"
             defaulted.append("grant_type")
         else:
+            seen += 1
             f_grant_type = _s86(x, path + ".grant_type", problems)
         x = v.get("code_verifier", _MISSING)
         if x is _MISSING:
             f_code_verifier = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
                 problems.append(_wrong(path + ".code_verifier", "a string", x))
             f_code_verifier = x
-        if not _SET13.issuperset(v):
+        if len(v) != seen:
             for k in v:
                 if k not in _SET13:
                     problems.append(_Problem(_child(path, k), "unknown field"))
@@ -1338,10 +1394,12 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 3
         defaulted: list[str] = []
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1353,6 +1411,7 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["client_secret"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1364,6 +1423,7 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["refresh_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -1377,17 +1437,19 @@ def _s_RefreshTokenRequest(v: Any, path: str, problems: list[_Problem]) -> Any:
             f_grant_type = "refresh_token"
             defaulted.append("grant_type")
         else:
+            seen += 1
             f_grant_type = _s94(x, path + ".grant_type", problems)
         x = v.get("redirect_uri", _MISSING)
         if x is _MISSING:
             f_redirect_uri = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
                 problems.append(_wrong(path + ".redirect_uri", "a string", x))
             f_redirect_uri = x
-        if not _SET14.issuperset(v):
+        if len(v) != seen:
             for k in v:
                 if k not in _SET14:
                     problems.append(_Problem(_child(path, k), "unknown field"))
@@ -1425,9 +1487,11 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
     before = len(problems)
     r = v
     if type(v) is dict:
+        seen = 6
         try:
             x = v["client_id"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_id", "required field missing"))
             f_client_id = _INVALID
         else:
@@ -1439,6 +1503,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["client_secret"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".client_secret", "required field missing"))
             f_client_secret = _INVALID
         else:
@@ -1450,6 +1515,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["token_url"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".token_url", "required field missing"))
             f_token_url = _INVALID
         else:
@@ -1461,6 +1527,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["access_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".access_token", "required field missing"))
             f_access_token = _INVALID
         else:
@@ -1472,6 +1539,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["refresh_token"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".refresh_token", "required field missing"))
             f_refresh_token = _INVALID
         else:
@@ -1483,6 +1551,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         try:
             x = v["expires_at"]
         except KeyError:
+            seen -= 1
             problems.append(_Problem(path + ".expires_at", "required field missing"))
             f_expires_at = _INVALID
         else:
@@ -1495,6 +1564,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_redirect_uri = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1504,6 +1574,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_authorize_url = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1513,6 +1584,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_issued_at = None
         else:
+            seen += 1
             f_issued_at = x
             if type(x) is str:
                 f_issued_at = _parse_datetime(x, path + ".issued_at", problems, False)
@@ -1522,6 +1594,7 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_token_type = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
@@ -1531,12 +1604,13 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         if x is _MISSING:
             f_scope = None
         else:
+            seen += 1
             if type(x) is str:
                 pass
             else:
                 problems.append(_wrong(path + ".scope", "a string", x))
             f_scope = x
-        if not _SET15.issuperset(v):
+        if len(v) != seen:
             for k in v:
                 if k not in _SET15:
                     problems.append(_Problem(_child(path, k), "unknown field"))
@@ -1656,14 +1730,8 @@ def _s94(v: Any, path: str, problems: list[_Problem]) -> Any:
 def _u_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
     o: SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth,
 ) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"client_id": o.client_id, "client_secret": o.client_secret, "refresh_token": o.refresh_token}
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.client_secret
-    d["client_secret"] = x
-    x = o.refresh_token
-    d["refresh_token"] = x
     if "auth_type" not in o._defaulted:
         x = o.auth_type
         d["auth_type"] = x
@@ -1676,10 +1744,8 @@ def _u_SourceRetentlyAuthenticationMechanismAuthenticateViaRetentlyOAuth(
 def _u_SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken(
     o: SourceRetentlyAuthenticationMechanismAuthenticateWithAPIToken,
 ) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"api_key": o.api_key}
     x: Any
-    x = o.api_key
-    d["api_key"] = x
     if "auth_type" not in o._defaulted:
         x = o.auth_type
         d["auth_type"] = x
@@ -1698,10 +1764,8 @@ def _u11(o: Any) -> Any:
 
 
 def _u_SourceRetently(o: SourceRetently) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"credentials": _u11(o.credentials)}
     x: Any
-    x = o.credentials
-    d["credentials"] = _u11(x)
     if o.additional_properties:
         for k, x in o.additional_properties.items():
             d.setdefault(k, x)
@@ -1728,14 +1792,8 @@ def _u22(o: Any) -> Any:
 
 
 def _u_OAuth(o: OAuth) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"client_id": o.client_id, "client_secret": o.client_secret, "refresh_token": o.refresh_token}
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.client_secret
-    d["client_secret"] = x
-    x = o.refresh_token
-    d["refresh_token"] = x
     x = o.type
     if x is not None:
         d["type"] = x._value_
@@ -1833,10 +1891,8 @@ def _u_PropertyConnectionAuth(o: PropertyConnectionAuth) -> dict[str, Any]:
 
 
 def _u_TokenResponse(o: TokenResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"access_token": o.access_token}
     x: Any
-    x = o.access_token
-    d["access_token"] = x
     x = o.refresh_token
     if x is not None:
         d["refresh_token"] = x
@@ -1856,10 +1912,8 @@ def _u_TokenResponse(o: TokenResponse) -> dict[str, Any]:
 
 
 def _u_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"error": o.error}
     x: Any
-    x = o.error
-    d["error"] = x
     x = o.error_description
     if x is not _UNSET:
         d["error_description"] = x
@@ -1874,12 +1928,8 @@ def _u69(o: Any) -> Any:
 
 
 def _u_AuthorizationRequest(o: AuthorizationRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"client_id": o.client_id, "redirect_uri": o.redirect_uri}
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.redirect_uri
-    d["redirect_uri"] = x
     if "response_type" not in o._defaulted:
         x = o.response_type
         d["response_type"] = x
@@ -1920,16 +1970,13 @@ def _u_AuthorizationCallback(o: AuthorizationCallback) -> dict[str, Any]:
 
 
 def _u_AuthorizationCodeTokenRequest(o: AuthorizationCodeTokenRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {
+        "client_id": o.client_id,
+        "client_secret": o.client_secret,
+        "redirect_uri": o.redirect_uri,
+        "code": o.code,
+    }
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.client_secret
-    d["client_secret"] = x
-    x = o.redirect_uri
-    d["redirect_uri"] = x
-    x = o.code
-    d["code"] = x
     if "grant_type" not in o._defaulted:
         x = o.grant_type
         d["grant_type"] = x
@@ -1940,14 +1987,8 @@ def _u_AuthorizationCodeTokenRequest(o: AuthorizationCodeTokenRequest) -> dict[s
 
 
 def _u_RefreshTokenRequest(o: RefreshTokenRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {"client_id": o.client_id, "client_secret": o.client_secret, "refresh_token": o.refresh_token}
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.client_secret
-    d["client_secret"] = x
-    x = o.refresh_token
-    d["refresh_token"] = x
     if "grant_type" not in o._defaulted:
         x = o.grant_type
         d["grant_type"] = x
@@ -1958,20 +1999,15 @@ def _u_RefreshTokenRequest(o: RefreshTokenRequest) -> dict[str, Any]:
 
 
 def _u_StoredCredentials(o: StoredCredentials) -> dict[str, Any]:
-    d: dict[str, Any] = {}
+    d: dict[str, Any] = {
+        "client_id": o.client_id,
+        "client_secret": o.client_secret,
+        "token_url": o.token_url,
+        "access_token": o.access_token,
+        "refresh_token": o.refresh_token,
+        "expires_at": _format_datetime(o.expires_at),
+    }
     x: Any
-    x = o.client_id
-    d["client_id"] = x
-    x = o.client_secret
-    d["client_secret"] = x
-    x = o.token_url
-    d["token_url"] = x
-    x = o.access_token
-    d["access_token"] = x
-    x = o.refresh_token
-    d["refresh_token"] = x
-    x = o.expires_at
-    d["expires_at"] = _format_datetime(x)
     x = o.redirect_uri
     if x is not None:
         d["redirect_uri"] = x

@@ -63,7 +63,10 @@ def object_(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
                     f"    {w.fn(pnode)}(x, _child(path, k), problems)",
                 ]
         if additional is not None and additional.boolean is False and not n.pattern_properties:
-            lines[-1] = f"if not {keys}.issuperset(v):" if n.properties else "if v:"
+            if model is not None and counts_keys(n, model):
+                lines[-1] = "if len(v) != seen:"
+            else:
+                lines[-1] = f"if not {keys}.issuperset(v):" if n.properties else "if v:"
             inner = [
                 "for k in v:",
                 f"    if k not in {keys}:",
@@ -103,8 +106,18 @@ def object_(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
     return lines, dict_builds
 
 
+def counts_keys(n: Node, model: Model) -> bool:
+    """Whether the class function counts the keys it finds (`seen`): its fields are exactly the node's
+    properties, so `len(v) == seen` says there is no other key (cheaper than a set test per object)."""
+    keys = [f.key for f in model.fields]
+    return bool(keys) and len(set(keys)) == len(keys) and set(keys) == set(n.properties)
+
+
 def class_fields(w: Writer, n: Node, model: Model) -> list[str]:
     lines: list[str] = []
+    counting = counts_keys(n, model)
+    if counting:
+        lines.append(f"seen = {sum(1 for f in model.fields if f.required)}")
     if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
         lines.append("defaulted: list[str] = []")
     for f in model.fields:
@@ -115,6 +128,8 @@ def class_fields(w: Writer, n: Node, model: Model) -> list[str]:
         else:
             lines += [f"x = v.get({f.key!r}, _MISSING)", "if x is _MISSING:"]
         if f.required:
+            if counting:
+                lines.append("    seen -= 1")
             if f.key in n.required:
                 lines.append(f"    problems.append(_Problem({key_path}, 'required field missing'))")
             lines.append(f"    f_{f.name} = {'_INVALID' if f.key in n.required else 'None'}")
@@ -132,10 +147,13 @@ def class_fields(w: Writer, n: Node, model: Model) -> list[str]:
             lines.append(f"    f_{f.name} = _UNSET")
         else:
             lines.append(f"    f_{f.name} = None")
+        lines.append("else:")
+        if counting and not f.required:
+            lines.append("    seen += 1")
         if f.node.target().boolean is True:
-            lines += ["else:", f"    f_{f.name} = x"]
+            lines += [f"    f_{f.name} = x"]
         else:
-            lines += ["else:", *("    " + line for line in w.call(f.node, "x", key_path, f"f_{f.name}", sink))]
+            lines += ["    " + line for line in w.call(f.node, "x", key_path, f"f_{f.name}", sink)]
     return lines
 
 
@@ -149,7 +167,8 @@ def class_build(w: Writer, n: Node, model: Model) -> list[str]:
     if model.extra:
         keys = w.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
         if model.fields:
-            extra = f"{{}} if {keys}.issuperset(v) else {{k: x for k, x in v.items() if k not in {keys}}}"
+            test = "len(v) == seen" if counts_keys(n, model) else f"{keys}.issuperset(v)"
+            extra = f"{{}} if {test} else {{k: x for k, x in v.items() if k not in {keys}}}"
         else:
             extra = "dict(v)"
         lines.append(f'_setattr(r, "additional_properties", {extra})')
@@ -164,7 +183,14 @@ def unstructure_class(w: Writer, n: Node, m: Model) -> str:
     if n.types is None or set(n.types) - {"object"}:  # values of other JSON types are kept as they came
         lines = [f"def _u_{m.name}(o: Any) -> Any:", f"    if type(o) is not {m.name}:", "        return o"]
         lines += ["    d: dict[str, Any] = {}", "    x: Any"]
-    for f in m.fields:
+    leading = 0  # the leading required fields are written as one dict display
+    while leading < len(m.fields) and m.fields[leading].required:
+        leading += 1
+    if leading:
+        items = [f"{f.key!r}: {w.dump(f.node.py, f'o.{f.name}', f.node.target())}" for f in m.fields[:leading]]
+        at = lines.index("    d: dict[str, Any] = {}")
+        lines[at] = "    d: dict[str, Any] = {" + ", ".join(items) + "}"
+    for f in m.fields[leading:]:
         value = w.dump(f.node.py, "x", f.node.target())
         if f.required:
             lines += [f"    x = o.{f.name}", f"    d[{f.key!r}] = {value}"]
