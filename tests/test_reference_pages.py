@@ -280,7 +280,8 @@ SCHEMAS: dict[str, Any] = {
             "sync": {"type": "string", "enum": ["append", "overwrite"], "description": "How rows are written."},
         },
     },
-    # a recursive tree, allOf inheritance, an anyOf of a string or null, a date-time and a uuid
+    # a recursive tree and a recursive alias (arrays of arrays), allOf inheritance, an anyOf of a string or null,
+    # a date-time and a uuid
     "tree": {
         "$schema": D2020,
         "title": "Tree",
@@ -299,8 +300,14 @@ SCHEMAS: dict[str, Any] = {
                     "created": {"type": "string", "format": "date-time"},
                     "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
                     "kind": {"const": "node"},
+                    "nested": {"$ref": "#/$defs/nested"},
+                    "matrix": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "string", "minLength": 2}},
+                    },
                 },
             },
+            "nested": {"type": "array", "items": {"$ref": "#/$defs/nested"}},
         },
     },
 }

@@ -121,10 +121,10 @@ def _num(value: float) -> str:
     return _show(int(value)) if float(value).is_integer() and abs(value) < 2**53 else _show(value)
 
 
-def constraints(node: Node) -> list[str]:
-    """The node's validation keywords, in words (its model's page has the model's own)."""
+def constraints(node: Node, depth: int = 0) -> list[str]:
+    """The node's validation keywords, in words (its model's or alias's page has the model's own)."""
     n = node.target()
-    if n.model is not None:
+    if n.model is not None or (depth > 0 and n.aliases) or depth > _MAX_DEPTH:
         return []
     out: list[str] = []
     if n.has_const:
@@ -159,7 +159,7 @@ def constraints(node: Node) -> list[str]:
     if n.max_properties is not None:
         out.append(f"max properties {n.max_properties}")
     if n.items is not None:
-        inner = constraints(n.items)
+        inner = constraints(n.items, depth + 1)
         if inner:
             out.append("items: " + ", ".join(inner))
     return out
@@ -405,7 +405,7 @@ def _array(n: Node, depth: int) -> Any:
         if value is _NO_EXAMPLE:
             return _NO_EXAMPLE
         out.append(value)
-    count = max(n.min_items or 0, 1 if n.items is not None and not n.prefix_items else 0)
+    count = max(n.min_items or 0, 1 if n.items is not None and not n.prefix_items and depth < 3 else 0)
     if n.unique_items and count > 1:
         return _NO_EXAMPLE
     while len(out) < count:
@@ -414,7 +414,7 @@ def _array(n: Node, depth: int) -> Any:
             continue
         value = example(n.items, depth + 1)
         if value is _NO_EXAMPLE:
-            return _NO_EXAMPLE
+            return [] if not out and not n.min_items and not n.prefix_items else _NO_EXAMPLE
         out.append(value)
     if n.max_items is not None and len(out) > n.max_items:
         return _NO_EXAMPLE
