@@ -25,6 +25,7 @@ from ._runtime import Problem as _Problem
 from ._runtime import child as _child
 from ._runtime import enum_member as _enum_member
 from ._runtime import enum_table as _enum_table
+from ._runtime import fast_datetime as _fast_datetime
 from ._runtime import slot_setter as _slot_setter
 from ._runtime import structure_datetime as _parse_datetime
 from ._runtime import unstructure_datetime as _format_datetime
@@ -814,7 +815,9 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
             seen += 1
             f_expiry_date = x
             if type(x) is str:
-                f_expiry_date = _parse_datetime(x, path + ".expiry_date", problems, True)
+                f_expiry_date = _fast_datetime(x)
+                if f_expiry_date is None:
+                    f_expiry_date = _parse_datetime(x, path + ".expiry_date", problems, True)
             else:
                 problems.append(_wrong(path + ".expiry_date", "a string", x))
         x = v.get("key", _MISSING)
@@ -876,7 +879,11 @@ def _s_PropertyConnectionAuth(v: Any, path: str, problems: list[_Problem]) -> An
             seen += 1
             f_refresh_token_expires_date = x
             if type(x) is str:
-                f_refresh_token_expires_date = _parse_datetime(x, path + ".refresh_token_expires_date", problems, True)
+                f_refresh_token_expires_date = _fast_datetime(x)
+                if f_refresh_token_expires_date is None:
+                    f_refresh_token_expires_date = _parse_datetime(
+                        x, path + ".refresh_token_expires_date", problems, True
+                    )
             else:
                 problems.append(_wrong(path + ".refresh_token_expires_date", "a string", x))
         x = v.get("refresh_token_expires_in", _MISSING)
@@ -1557,7 +1564,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
         else:
             f_expires_at = x
             if type(x) is str:
-                f_expires_at = _parse_datetime(x, path + ".expires_at", problems, False)
+                f_expires_at = _fast_datetime(x)
+                if f_expires_at is None:
+                    f_expires_at = _parse_datetime(x, path + ".expires_at", problems, False)
             else:
                 problems.append(_wrong(path + ".expires_at", "a string", x))
         x = v.get("redirect_uri", _MISSING)
@@ -1587,7 +1596,9 @@ def _s_StoredCredentials(v: Any, path: str, problems: list[_Problem]) -> Any:
             seen += 1
             f_issued_at = x
             if type(x) is str:
-                f_issued_at = _parse_datetime(x, path + ".issued_at", problems, False)
+                f_issued_at = _fast_datetime(x)
+                if f_issued_at is None:
+                    f_issued_at = _parse_datetime(x, path + ".issued_at", problems, False)
             else:
                 problems.append(_wrong(path + ".issued_at", "a string", x))
         x = v.get("token_type", _MISSING)

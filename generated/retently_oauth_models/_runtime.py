@@ -265,6 +265,20 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
         return INVALID
 
 
+def fast_datetime(value: str) -> Any:
+    """The date-time of plain RFC 3339 text on Python 3.11+, or None (then structure_datetime decides). The
+    subclass is built from the parsed datetime's pickled state: faster than DateTimeText.fromisoformat."""
+    if not _FAST_ISO or _DATE_TIME.match(value) is None:
+        return None
+    try:
+        state = datetime.fromisoformat(value).__reduce__()[1]
+    except ValueError:
+        return None
+    moment = DateTimeText(*state)
+    moment.text = value
+    return moment
+
+
 def unstructure_datetime(value: datetime) -> str:
     """The text a date-time was read from; else RFC 3339 text, UTC written with `Z`."""
     text = getattr(value, "text", None)

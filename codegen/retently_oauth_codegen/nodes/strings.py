@@ -43,7 +43,11 @@ def string(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
         building and py is not None and py.kind == "union" and any(a.kind in BUILDING_SCALARS for a in py.args)
     )
     if fmt == "date-time" and parse:
-        lines.append(f"r = _parse_datetime(v, path, problems, {n.accept_date!r})")
+        lines += [
+            "r = _fast_datetime(v)",
+            "if r is None:",
+            f"    r = _parse_datetime(v, path, problems, {n.accept_date!r})",
+        ]
         return lines, True
     if fmt in ("date", "uuid") and parse:
         lines.append(f"r = _parse_{fmt}(v, path, problems)")
