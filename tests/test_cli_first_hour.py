@@ -239,7 +239,7 @@ def test_login_port_disagreeing_with_the_redirect_uri_is_a_usage_error(tmp_path:
                "--store", str(tmp_path / "s.json"), timeout=BOUND)  # fmt: skip
     assert done.returncode == 2
     assert "--port" in done.stderr and f"port {port}" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "x-value" not in done.stderr
 
 
 def test_login_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
@@ -314,7 +314,8 @@ def test_a_client_id_other_than_the_stored_one_is_refused(tmp_path: Path) -> Non
 def test_a_flag_a_command_does_not_use_is_refused_not_ignored(command: str, flag: str, tmp_path: Path) -> None:
     done = run(command, flag, "x-value", "--store", str(tmp_path / "s.json"), timeout=BOUND)
     assert done.returncode == 2
-    assert flag in done.stderr
+    assert flag in done.stderr and f"see retently-oauth {command} --help" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 # 3. each command asks only for what it uses ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ import urllib3
 
 from . import documents, models
 from .cli_login import run_login, run_serve
-from .cli_options import HTTP_TIMEOUT_SECONDS, TIMEOUT_ENV, build_parser, positive_seconds, resolve
+from .cli_options import HTTP_TIMEOUT_SECONDS, TIMEOUT_ENV, build_parser, parse, positive_seconds, resolve
 from .cli_output import Console, UsageError, describe, printable
 from .endpoints import RETENTLY, Endpoints, check_url
 from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOAuthError
@@ -375,7 +375,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = parse(build_parser(), argv)
         resolve(args)
     except KeyboardInterrupt:
         print("retently-oauth: interrupted", file=sys.stderr)

@@ -12,7 +12,8 @@ import argparse
 import math
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import __version__
 from .endpoints import RETENTLY
@@ -69,6 +70,14 @@ def port_number(text: str) -> int:
     return port
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line that says where to look, instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        shown = "".join(ch if ch.isprintable() else "?" for ch in message)
+        self.exit(2, f"{self.prog}: {shown}; see {self.prog} --help\n")
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30, width=100)
@@ -88,7 +97,7 @@ def _help(text: str, *, env: str | None = None, default: str | None = None) -> s
 class _Command:
     """One subcommand's parser, with helpers that add an option and its help in one line."""
 
-    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
+    def __init__(self, sub: argparse._SubParsersAction[_Parser], name: str, summary: str,
                  description: str, examples: str) -> None:  # fmt: skip
         self.parser = sub.add_parser(
             name,
@@ -159,7 +168,7 @@ class _Command:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="retently-oauth",
         description="Retently OAuth from the command line: log in through the browser, keep the credentials, print "
         "a valid access token.",
@@ -380,6 +389,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """`parser.parse_args`, with unknown options refused in one line naming the command and only the flags (a value
+    typed after a misspelt flag may be a secret)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        flags = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
+        shown = "".join(ch if ch.isprintable() else "?" for ch in " ".join(flags))[:200]
+        prog = f"{parser.prog} {args.command}"
+        what = f"this command does not take {shown}" if flags else "unexpected arguments"
+        parser.exit(2, f"{prog}: {what}; see {prog} --help\n")
+    return args
+
+
 def _stored_command_options(c: _Command) -> None:
     c.store()
     c.option(
@@ -409,4 +431,4 @@ def resolve(args: argparse.Namespace, environ: Callable[[str], str | None] = os.
         args.store_key = defaults["store_key"]
 
 
-__all__ = ["ENV", "HTTP_TIMEOUT_SECONDS", "LOGIN_WAIT_SECONDS", "TIMEOUT_ENV", "build_parser", "resolve"]
+__all__ = ["ENV", "HTTP_TIMEOUT_SECONDS", "LOGIN_WAIT_SECONDS", "TIMEOUT_ENV", "build_parser", "parse", "resolve"]
