@@ -253,6 +253,16 @@ def test_login_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+def test_login_without_a_redirect_uri_listens_on_port_and_says_so(tmp_path: Path) -> None:
+    port = free_port()
+    with RetentlyServer() as server, login([*server_args(server, tmp_path / "c.json"), "--port", str(port)]) as running:
+        url = running.url()
+        assert redirect_of(url) == f"http://127.0.0.1:{port}/callback"
+        assert browse(url).status == 200
+        status, _, err = running.finish()
+    assert status == 0, err
+
+
 # 2. token and refresh never ignore a flag ------------------------------------------------------------------------
 
 
@@ -480,6 +490,35 @@ def test_verbose_logs_each_request_with_its_timing_and_masks_secrets(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert re.search(r"POST \S+/api/oauth/token -> 200 \(\d+ bytes, [\d.]+ ms\)", done.stderr), done.stderr
     assert re.search(r"refresh: done in [\d.]+ s", done.stderr)
+
+
+def fetch_into(pages: list[urllib3.BaseHTTPResponse], url: str) -> None:
+    pages.append(http().request("GET", url))
+
+
+def test_the_receiver_shows_the_reported_outcome_and_cancelled_when_stopped_without_one() -> None:
+    from retently_oauth.exceptions import ArgumentError
+    from retently_oauth.receiver import RedirectReceiver
+
+    state = "st4te-0123456789abcdef"
+    with pytest.raises(ArgumentError):
+        RedirectReceiver(state, outcome_timeout=-1)
+    for outcome, title in (("success", "Logged in"), ("failed", "Login failed"), (None, "Login cancelled")):
+        pages: list[urllib3.BaseHTTPResponse] = []
+        receiver = RedirectReceiver(state, outcome_timeout=BOUND).start()
+        try:
+            with pytest.raises(ArgumentError):
+                receiver.report("maybe")
+            target = f"{receiver.redirect_uri}?code=c&state={state}"
+            browser = threading.Thread(target=fetch_into, args=(pages, target), daemon=True)
+            browser.start()
+            assert receiver.wait(BOUND) == target
+            if outcome is not None:
+                receiver.report(outcome)
+        finally:
+            receiver.stop()  # without a report: the waiting page says cancelled, and goes out before the stop
+        browser.join(BOUND)
+        assert pages and pages[0].status == 200 and heading(pages[0]) == title
 
 
 # 7. help and errors ----------------------------------------------------------------------------------------------
