@@ -155,8 +155,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             "login",
             "--client-id",
             server.client_id,
-            "--client-secret",
-            server.client_secret,
+            f"--client-secret={server.client_secret}",  # one token: a secret may start with "-"
             "--redirect-uri",
             redirect,
             "--authorize-url",
