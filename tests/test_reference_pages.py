@@ -115,7 +115,9 @@ def check_pages(docs: Path, package: ModuleType) -> dict[str, str]:
     for name, text in by_model.items():
         cls = getattr(package, name)
         if attrs.has(cls):
-            types = {f.name: f.type for f in attrs.fields(cls)}
+            # The annotations as written: attrs field types become classes once anything resolves them.
+            written = {k: v for b in reversed(cls.__mro__) for k, v in vars(b).get("__annotations__", {}).items()}
+            types = {f.name: written[f.name] for f in attrs.fields(cls)}
             for row in table(text):
                 assert "Optional[" not in row["Type"] and "Dict[" not in row["Type"]
                 assert plain_type(row["Type"]) == types[field_name(row["Field"])], f"{name}.{row['Field']}"
