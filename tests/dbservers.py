@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -208,15 +209,22 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
+def _unavailable(reason: str) -> NoReturn:
+    """Skip on a developer's machine without the server; under CI (which installs it) fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the store tests (.ci/run installs redis-server and postgresql)")
+    pytest.skip(reason)
+
+
 def own_postgres() -> PostgresServer:
     """The session's own PostgreSQL (skips when the binaries are missing)."""
     server = _started.get("postgres")
     if server is None:
         bindir = postgres_bindir()
         if bindir is None:
-            pytest.skip("PostgreSQL binaries not found (initdb, pg_ctl under /usr/lib/postgresql/*/bin)")
+            _unavailable("PostgreSQL binaries not found (initdb, pg_ctl under /usr/lib/postgresql/*/bin)")
         if os.geteuid() == 0 and shutil.which("runuser") is None:
-            pytest.skip("runuser not found: initdb refuses root, and there is no way to run it as postgres")
+            _unavailable("runuser not found: initdb refuses root, and there is no way to run it as postgres")
         server = _started["postgres"] = PostgresServer(bindir)
     assert isinstance(server, PostgresServer)
     return server
@@ -230,7 +238,7 @@ def own_redis() -> RedisServer:
             "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
         )
         if binary is None:
-            pytest.skip("redis-server not found (Debian package redis-server)")
+            _unavailable("redis-server not found (Debian package redis-server)")
         server = _started["redis"] = RedisServer(binary)
     assert isinstance(server, RedisServer)
     return server
