@@ -21,10 +21,13 @@ def doc_literal(text: str) -> str:
     return f'"""{text}"""' if safe else repr(text)
 
 
-def _accepts_null(py: Py) -> bool:
+def _accepts_null(py: Py, schema: Schema, seen: frozenset[str] = frozenset()) -> bool:
     if py.kind in ("none", "any"):
         return True
-    return py.kind == "union" and any(_accepts_null(a) for a in py.args)
+    if py.kind == "alias":  # an alias of a union with null (a nullable $ref) is nullable too
+        node = schema.models[py.name].node
+        return py.name not in seen and node.own_py is not None and _accepts_null(node.own_py, schema, seen | {py.name})
+    return py.kind == "union" and any(_accepts_null(a, schema, seen) for a in py.args)
 
 
 def _without_none(py: Py) -> str:
@@ -98,7 +101,7 @@ def prepare_fields(schema: Schema) -> None:
     for m in schema.models.values():
         for f in m.fields:
             py = f.node.py
-            f.nullable = not f.required and _accepts_null(py)
+            f.nullable = not f.required and _accepts_null(py, schema)
             target = f.node.target()
             has_default = f.node.has_default or target.has_default
             value = f.node.default if f.node.has_default else target.default
