@@ -97,6 +97,15 @@ class _Flight:
         return self.token
 
 
+@attrs.frozen
+class _Unsaved:
+    """A refreshed token whose save failed, and the stored document whose refresh token it spent (None: the store
+    was empty and the seed refresh token was spent). Kept in memory only, so a rotated refresh token is not lost."""
+
+    token: Token
+    base: StoredCredentials | None
+
+
 class _Always:
     """`stale` meaning "whatever token is current": refresh no matter what."""
 
@@ -145,7 +154,7 @@ class TokenManager:
         self._current: _Current | None = self._snapshot(token) if token is not None else None
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
-        self._unsaved: Token | None = None
+        self._unsaved: _Unsaved | None = None
         self._last_refresh = -float("inf")
         """`time.monotonic()` when the last successful refresh request started."""
         self._in_hook = threading.local()
@@ -328,41 +337,66 @@ class TokenManager:
     def _renew_under_store_lock(self, stale: str | _Always | None) -> tuple[Token, bool]:
         """The token to use, and whether it comes from a refresh made here (the hook's business)."""
         with self.store.locked():
-            if self._unsaved is not None:  # a refreshed token whose save failed: save it before anything else
-                self.store.save(self._stored(self._unsaved))
-                unsaved, self._unsaved = self._unsaved, None
-                self._install(unsaved)
-                if self._usable(self._snapshot(unsaved), stale):
-                    return unsaved, False
             stored = self.store.load()
+            saved_unsaved = False
+            if self._unsaved is not None:  # a refreshed token whose save failed: settle it before anything else
+                stored, saved_unsaved = self._settle_unsaved(stored)
             if stored is not None:
                 self._check_same_client(stored)
                 token = Token.from_stored(stored)
                 if self._usable(self._snapshot(token), stale):  # another process refreshed already
                     self._install(token)
-                    return token, False
+                    return token, saved_unsaved  # the kept token is new to the hook
                 refresh_token = stored.refresh_token
             elif self._seed_refresh_token is not None:
                 refresh_token = self._seed_refresh_token
             else:
                 raise ReauthorizationRequired(f"{self.store!r} holds no credentials: log in first")
-            new = self._refresh_with(refresh_token, stale)
+            new, base = self._refresh_with(refresh_token, stored, stale)
             if new is None:  # the reloaded store had a usable token
                 assert self._current is not None
                 return self._current.token, False
             try:
                 self.store.save(self._stored(new))
             except BaseException:
-                self._unsaved = new  # kept in memory only, so a rotated refresh token survives for the next try
+                # kept in memory only, so a rotated refresh token survives for the next try (settled then)
+                self._unsaved = _Unsaved(new, base)
                 raise
         self._install(new, fresh=True)
         return new, True
 
-    def _refresh_with(self, refresh_token: str, stale: str | _Always | None) -> Token | None:
-        """The refreshed token; on invalid_grant, reloads the store once in case another holder rotated it."""
+    def _settle_unsaved(self, stored: StoredCredentials | None) -> tuple[StoredCredentials | None, bool]:
+        """Under the store's lock, with the document just read: saves the kept token if the store still holds the
+        credentials it was refreshed from, else drops it (another holder refreshed or logged in since, or the
+        credentials were removed: the store wins, and the kept token's spent refresh token is never sent again).
+        The document now stored, and whether it is the kept token, saved here."""
+        unsaved = self._unsaved
+        assert unsaved is not None
+        if stored is not None and _same_pair(stored, unsaved.token):  # the failed save had landed after all
+            self._unsaved = None
+            return stored, True
+        if (stored is None and unsaved.base is None) or (
+            stored is not None and unsaved.base is not None and _same_pair(stored, unsaved.base)
+        ):
+            document = self._stored(unsaved.token)
+            self.store.save(document)  # a StoreError keeps it for the next try
+            self._unsaved = None
+            return document, True
+        self._unsaved = None
+        log.info(
+            "a refreshed token could not be saved earlier, and the store %s since: using the store's",
+            "changed" if stored is not None else "was emptied (logged out)",
+        )
+        return stored, False
+
+    def _refresh_with(
+        self, refresh_token: str, stored: StoredCredentials | None, stale: str | _Always | None
+    ) -> tuple[Token | None, StoredCredentials | None]:
+        """The refreshed token and the document whose refresh token it spent (`stored`; None for the seed); on
+        invalid_grant, reloads the store once in case another holder rotated it."""
         self._pace()
         try:
-            return self._timed_refresh(refresh_token)
+            return self._timed_refresh(refresh_token), stored
         except InvalidGrant as exc:
             reloaded = self.store.load()
             if reloaded is None or reloaded.refresh_token == refresh_token:
@@ -373,9 +407,9 @@ class TokenManager:
         token = Token.from_stored(reloaded)
         if self._usable(self._snapshot(token), stale):
             self._install(token)
-            return None
+            return None, reloaded
         try:
-            return self._timed_refresh(reloaded.refresh_token)
+            return self._timed_refresh(reloaded.refresh_token), reloaded
         except InvalidGrant as exc:
             raise ReauthorizationRequired(
                 f"the stored refresh token was rejected too ({exc.error}): the user must log in again"
@@ -442,6 +476,11 @@ class TokenManager:
             log.exception("on_refresh hook failed (the new token is saved and in use)")
         finally:
             self._in_hook.active = False
+
+
+def _same_pair(stored: StoredCredentials, token: Token | StoredCredentials) -> bool:
+    """Whether a stored document holds this token (its access and refresh token)."""
+    return stored.access_token == token.access_token and stored.refresh_token == token.refresh_token
 
 
 def _timestamp(moment: datetime) -> float:
