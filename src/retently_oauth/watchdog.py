@@ -6,9 +6,12 @@ pool whose `pool_classes_by_scheme` are `BOUNDED_POOL_CLASSES`) register their s
 thread while they wait for a response; past the deadline the watchdog shuts the socket down, the blocked read ends,
 and the caller sees the deadline expired. Outside a scope these connections behave exactly like urllib3's.
 
-Name resolution (`getaddrinfo`) is not covered by any socket timeout; inside a scope a new connection to a host
-name resolves it in a helper thread and waits at most the connect timeout (itself cut to the deadline). A lookup
-that hangs is abandoned to its daemon thread.
+Name resolution (`getaddrinfo`) is not covered by any socket timeout and cannot be interrupted; inside a scope a
+new connection to a host name resolves it in a helper thread and waits at most the connect timeout (itself cut to
+the deadline). A lookup that hangs is left to finish in its daemon thread, but such threads never pile up: callers
+asking for the same (host, port) while a lookup of it runs wait for that one, at most `MAX_LOOKUPS` run at once,
+and a call that would start one more fails at once with a `TransportError` naming the host (never the URL). A
+finished lookup is forgotten: the next call looks the name up afresh (no caching beyond libc's).
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util import connection as urllib3_connection
 
 from .deadline import Deadline
+from .exceptions import TransportError
 
 TICK = 0.05
 """How often the watchdog looks at the clock while a request is armed: the deadline's precision."""
 IDLE_AFTER = 2.0
 """The watchdog thread sleeps without ticking after this long with nothing armed."""
+MAX_LOOKUPS = 8
+"""The most host-name lookups (helper threads) in flight at once, per process; one more is a TransportError."""
 
 _local = threading.local()
 
@@ -85,15 +91,6 @@ class _Watchdog:
 
 
 WATCHDOG = _Watchdog()
-
-
-def _after_fork() -> None:
-    global WATCHDOG  # noqa: PLW0603 (a forked child has no watchdog thread: start afresh)
-    WATCHDOG = _Watchdog()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
 
 
 def current_deadline() -> Deadline | None:
@@ -150,26 +147,85 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
-    """getaddrinfo in a helper thread, waited for at most `timeout`; socket.gaierror on failure or timeout."""
-    outcome: list[Any] = []
-    done = threading.Event()
+class _Lookup:
+    """One getaddrinfo call in its helper thread, shared by every caller asking for its (host, port) meanwhile."""
 
-    def work() -> None:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: list[tuple[Any, ...]] | None = None
+
+
+class _Lookups:
+    """The lookups in flight, keyed by (host, port), at most `MAX_LOOKUPS` of them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[tuple[str, int], _Lookup] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._flights)
+
+    def start(self, host: str, port: int) -> _Lookup:
+        """The lookup of (host, port) in flight, started if there is none; TransportError if none can start."""
+        key = (host, port)
+        with self._lock:
+            lookup = self._flights.get(key)
+            if lookup is not None:
+                return lookup
+            if len(self._flights) >= MAX_LOOKUPS:
+                raise TransportError(
+                    f"cannot look up host {host!r}: {MAX_LOOKUPS} host-name lookups are in flight already, none "
+                    "answered yet (the limit; is the DNS server answering?)"
+                )
+            lookup = self._flights[key] = _Lookup()
+            thread = threading.Thread(target=self._work, args=(key, lookup), name="retently-oauth-resolve", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # no thread to be had: nothing left in flight under this key
+                del self._flights[key]
+                raise TransportError(f"cannot look up host {host!r}: no thread could be started for it") from None
+        return lookup
+
+    def _work(self, key: tuple[str, int], lookup: _Lookup) -> None:
         try:
-            outcome.append(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
-        except Exception as exc:
-            outcome.append(exc)
+            lookup.result = list(socket.getaddrinfo(key[0], key[1], 0, socket.SOCK_STREAM))
+        except Exception:  # any failure (gaierror, UnicodeError, MemoryError...): "not resolved"
+            lookup.result = None
         finally:
-            done.set()
+            with self._lock:
+                if self._flights.get(key) is lookup:
+                    del self._flights[key]
+            lookup.done.set()
 
-    threading.Thread(target=work, name="retently-oauth-resolve", daemon=True).start()
-    if not done.wait(timeout):
+
+_LOOKUPS = _Lookups()
+
+
+def _after_fork() -> None:
+    global WATCHDOG, _LOOKUPS  # noqa: PLW0603 (a forked child has neither the watchdog nor lookup threads: afresh)
+    WATCHDOG = _Watchdog()
+    _LOOKUPS = _Lookups()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def lookups_in_flight() -> int:
+    """How many host-name lookups (helper threads) are running now; at most `MAX_LOOKUPS`."""
+    return len(_LOOKUPS)
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
+    """getaddrinfo in a helper thread (shared, bounded in number: see the module docstring), waited for at most
+    `timeout`; socket.gaierror on failure or timeout, TransportError when `MAX_LOOKUPS` are in flight."""
+    lookup = _LOOKUPS.start(host, port)
+    if not lookup.done.wait(timeout):
         raise socket.gaierror(socket.EAI_AGAIN, "name resolution timed out")
-    result = outcome[0]
-    if isinstance(result, BaseException):
+    if lookup.result is None:
         raise socket.gaierror(socket.EAI_NONAME, "name not resolved")
-    return list(result)
+    return list(lookup.result)
 
 
 class _Bounded:
