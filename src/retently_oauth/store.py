@@ -43,6 +43,9 @@ class CredentialStore(Protocol):
 
     `locked()` must exclude every other holder of the same credentials (threads and, for a shared store, other
     processes) for the whole read-refresh-write, so that a rotated refresh token is spent once.
+
+    Every store here also has `delete() -> bool` (what `retently-oauth logout` runs: True when there were
+    credentials to remove); the manager needs only these three.
     """
 
     def load(self) -> StoredCredentials | None: ...
@@ -65,6 +68,11 @@ class MemoryStore:
 
     def save(self, credentials: StoredCredentials) -> None:
         self._credentials = credentials
+
+    def delete(self) -> bool:
+        """Forgets the document; True when there was one."""
+        removed, self._credentials = self._credentials is not None, None
+        return removed
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -172,6 +180,29 @@ class FileStore:
                 os.close(dir_fd)
         except OSError as exc:
             raise StoreError(f"cannot write credentials store {self.path}: {exc.strerror}") from None
+
+    def delete(self) -> bool:
+        """Removes the file (`load()` gives None after it), durably (the directory is fsynced); True when there was
+        one. Hold `locked()` when other writers may share the file: a refresh waiting for the lock then finds the
+        store empty instead of writing the credentials back. The lock file stays (removing it would let two holders
+        lock two different files)."""
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StoreError(f"cannot remove credentials store {self.path}: {exc.strerror}") from None
+        try:
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise StoreError(
+                f"removed credentials store {self.path}, but cannot sync its directory: {exc.strerror}"
+            ) from None
+        return True
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

@@ -11,7 +11,9 @@ every save. The table is created when missing (`create_table=False` to manage it
 `locked()` opens a connection and takes a session-level advisory lock on (table, key) for the whole load, refresh
 and save, so exactly one holder across every host refreshes. Each save commits before it returns (saved before
 any caller sees the token) and is a compare-and-set on the version this holder last read, so it can never
-overwrite a newer document.
+overwrite a newer document. `delete()` (what `retently-oauth logout` runs) is a compare-and-set too: it empties the
+row's document and bumps its version, so the row keeps no credentials, the version never goes back, and a holder that
+read the credentials before they were removed cannot write them back.
 
 Bounds:
 - waiting for another holder: `lock_timeout` (the server's own `lock_timeout`), then StoreError;
@@ -50,6 +52,8 @@ __all__ = ["DEFAULT_TABLE", "PostgresStore"]
 
 DEFAULT_TABLE = "retently_oauth_credentials"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_REMOVED = ""
+"""The document of a row whose credentials were removed (`delete()`): the row keeps its version."""
 _CREATE_LOCK = 0x72657465_6E746C79  # advisory lock serialising CREATE TABLE among first users ("retently")
 KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 10, 5, 3
 TCP_USER_TIMEOUT_MS = 30_000
@@ -141,7 +145,7 @@ class PostgresStore:
         else:
             with self._connection() as connection:
                 row = self._select(connection)
-        if row is None:
+        if row is None or row[0] == _REMOVED:
             return None
         return decode_document(row[0], repr(self))
 
@@ -156,6 +160,20 @@ class PostgresStore:
                 self._write(self._hold(), text)
         else:
             self._write(hold, text)
+
+    def delete(self) -> bool:
+        """Removes the credentials (`load()` gives None after it), committed when this returns; True when there were
+        credentials to remove. Under `locked()`, a compare-and-set on the version this holder last read, as a save:
+        StoreError (nothing removed) if another holder wrote meanwhile. Outside it, the lock is taken for it.
+
+        The row stays with an empty document (no secret) and the next version: a holder that read the credentials
+        before they were removed (a refresh in flight elsewhere) has its save refused instead of bringing them back,
+        and the version never goes back (a later login continues from it)."""
+        hold = self._hold()
+        if hold is None:
+            with self.locked():
+                return self._remove(self._hold())
+        return self._remove(hold)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -348,6 +366,37 @@ class PostgresStore:
                 " not overwriting a newer document"
             )
         hold.version = int(row[0])
+
+    def _remove(self, hold: _Hold | None) -> bool:
+        assert hold is not None
+        query = sql.SQL(
+            "UPDATE {} SET document = %s, version = version + 1, updated_at = now()"
+            " WHERE key = %s AND version = %s AND document <> %s RETURNING version"
+        ).format(self._table_sql)
+        params = (_REMOVED, self.key, hold.version, _REMOVED)
+        try:
+            row = hold.connection.execute(query, params).fetchone()
+        except psycopg.Error as exc:
+            if not self._revive(hold):
+                raise self._error("cannot remove the credentials", exc) from None
+            try:  # the lock is ours again; the compare-and-set decides
+                row = hold.connection.execute(query, params).fetchone()
+            except psycopg.Error as again:
+                raise self._error("cannot remove the credentials", again) from None
+            if row is None and self._select(hold.connection) == (_REMOVED, hold.version + 1):
+                row = (hold.version + 1,)  # the first attempt had landed; its answer was lost with the session
+        if row is not None:
+            hold.version = int(row[0])
+            return True
+        now = self._select(hold.connection, document=False)
+        if now is None and hold.version == 0:
+            return False  # nothing stored, as this holder read
+        if now is not None and now[1] == hold.version:  # the version read, without a document: removed already
+            return False
+        raise StoreError(
+            f"credentials store {self!r} changed since this holder read version {hold.version}:"
+            " not removing a newer document"
+        )
 
     def _error(self, what: str, exc: psycopg.Error) -> StoreError:
         if isinstance(exc, psycopg.errors.QueryCanceled):

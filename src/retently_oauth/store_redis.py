@@ -8,7 +8,9 @@ that grows by one with every save, and the lock `<prefix>lock:<key>`.
 that dies frees it when its TTL runs out. A TTL can run out under a holder that is merely stalled (a stopped
 process), so every save is fenced: a Lua compare-and-set that writes only if the version is still the one this
 holder last read and no other holder has the lock (a holder whose TTL ran out takes the lock again first). A stale
-leader can never overwrite a newer token; it gets a StoreError instead.
+leader can never overwrite a newer token; it gets a StoreError instead. `delete()` (what `retently-oauth logout`
+runs) is fenced the same way: it removes the document from the hash and bumps the version, so no credentials stay,
+the version never goes back, and a holder that read the credentials before they were removed cannot write them back.
 
 Rotating refresh tokens need Redis persistence to survive a Redis restart: run it with the append-only file on
 (`appendonly yes`; `appendfsync always` to lose no acknowledged save, `everysec` risks the last second). Without
@@ -84,6 +86,27 @@ return {1, next}
 """
 
 
+# KEYS: lock, creds; ARGV: token, expected version.
+# {1, new version} when removed; {2, version} when there was no document; {0, 'locked'} / {0, version} as _SAVE.
+_DELETE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  return {0, 'locked'}
+end
+local current = redis.call('HGET', KEYS[2], 'version') or '0'
+if current ~= ARGV[2] then
+  return {0, current}
+end
+if redis.call('HEXISTS', KEYS[2], 'document') == 0 then
+  return {2, current}
+end
+local next = tostring(tonumber(current) + 1)
+redis.call('HDEL', KEYS[2], 'document')
+redis.call('HSET', KEYS[2], 'version', next)
+return {1, next}
+"""
+
+
 class _Hold:
     __slots__ = ("token", "version")
 
@@ -135,6 +158,7 @@ class RedisStore:
         self._acquire = self._client.register_script(_ACQUIRE)
         self._release = self._client.register_script(_RELEASE)
         self._save = self._client.register_script(_SAVE)
+        self._delete = self._client.register_script(_DELETE)
         self._holds = threading.local()
 
     def __repr__(self) -> str:
@@ -177,6 +201,20 @@ class RedisStore:
                 self._write(self._hold(), text)
         else:
             self._write(hold, text)
+
+    def delete(self) -> bool:
+        """Removes the credentials (`load()` gives None after it); True when there were credentials to remove. Under
+        `locked()`, a compare-and-set on the version this holder last read (fencing), as a save: StoreError (nothing
+        removed) if another holder wrote or holds the lock now. Outside it, the lock is taken for it.
+
+        The hash keeps only the next version (no secret): a holder that read the credentials before they were
+        removed (a refresh in flight elsewhere) has its save refused instead of bringing them back, and the version
+        never goes back (a later login continues from it)."""
+        hold = self._hold()
+        if hold is None:
+            with self.locked():
+                return self._remove(self._hold())
+        return self._remove(hold)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -244,6 +282,31 @@ class RedisStore:
             f"credentials store {self!r} changed since this holder read version {hold.version}"
             f" (now {_version(detail, self)}): not overwriting a newer document"
         )
+
+    def _remove(self, hold: _Hold | None) -> bool:
+        assert hold is not None
+        outcome, detail = self._compare_and_delete(hold)
+        if outcome == 0 and detail == b"locked":  # this holder's TTL ran out and another holder has the lock
+            hold.token, _ = self._take()
+            outcome, detail = self._compare_and_delete(hold)
+        if outcome == 1:
+            hold.version = _version(detail, self)
+            return True
+        if outcome == 2:
+            return False
+        raise StoreError(
+            f"credentials store {self!r} changed since this holder read version {hold.version}"
+            f" (now {_version(detail, self)}): not removing a newer document"
+        )
+
+    def _compare_and_delete(self, hold: _Hold) -> tuple[int, object]:
+        try:
+            result = self._delete(keys=[self._lock_key, self._creds_key], args=[hold.token, hold.version])
+        except redis.RedisError as exc:
+            raise self._error("cannot remove the credentials", exc) from None
+        if not isinstance(result, list) or len(result) != 2 or result[0] not in (0, 1, 2):
+            raise StoreError(f"credentials store {self!r}: unexpected reply to a removal")
+        return int(result[0]), result[1]
 
     def _compare_and_set(self, hold: _Hold, text: str) -> tuple[bool, object]:
         try:
