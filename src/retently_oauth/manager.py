@@ -3,7 +3,10 @@
 The cached path reads one attribute and the clock: no lock, no I/O. When a refresh is due, one thread leads it
 and the others wait for its outcome; the leader holds the store's lock (a file lock for `FileStore`), so other
 processes sharing the store wait too, then find the new token in the store instead of spending the refresh token
-again. The new token, rotated refresh token included, is saved before any caller sees it.
+again. The new token, rotated refresh token included, is saved before any caller sees it. When that save fails, the
+token is kept in memory and settled by the next call, under the store's lock, against what the store holds then:
+saved if the store still holds the credentials it was refreshed from, else dropped (another holder refreshed, logged
+in or logged out meanwhile: the store wins, and the refresh token the kept token spent is never sent again).
 
 Bounds: threads waiting for another thread's refresh wait at most the transport's `total_timeout`, then raise
 `TransportError`; one manager refreshes successfully at most once per `MIN_REFRESH_INTERVAL` (one second), whatever
