@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -144,3 +147,111 @@ def test_absent_and_null_are_different_values(nulls: ModuleType) -> None:
     assert absent != null
     assert converter.structure({"child": {}}, nulls.ROOT).child.b is nulls.UNSET
     assert null.child.b is None
+
+
+# --- a structured document owns its data ------------------------------------------------------------------------
+
+OWNED: dict[str, Any] = {
+    "$schema": D7,
+    "title": "Owner",
+    "type": "object",
+    "properties": {
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "by_prefix": {"type": "object", "patternProperties": {"^x": {"type": "integer"}}},
+        "lists": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
+        "maps": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "list_of_maps": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "integer"}}},
+        "grid": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+        "nullable_map": {"type": ["object", "null"], "additionalProperties": {"type": "integer"}},
+        "ref_map": {"$ref": "#/definitions/Counts"},
+        "items": {"type": "array", "items": {"$ref": "#/definitions/Item"}},
+        "item_map": {"type": "object", "additionalProperties": {"$ref": "#/definitions/Item"}},
+        "free": {"type": "object"},
+        "anything": {},
+        "either": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "array"}}]},
+    },
+    "definitions": {
+        "Counts": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
+        "Item": {
+            "type": "object",
+            "properties": {"tags": {"type": "array", "items": {"type": "string"}}, "meta": {"type": "object"}},
+        },
+    },
+}
+
+OWNED_DOC: dict[str, Any] = {
+    "counts": {"a": 1},
+    "by_prefix": {"x1": 1, "y": [1]},
+    "lists": {"a": [1, 2]},
+    "maps": {"a": {"b": "c"}},
+    "list_of_maps": [{"a": 1}],
+    "grid": [[1, 2], [3]],
+    "nullable_map": {"a": 1},
+    "ref_map": {"a": [1]},
+    "items": [{"tags": ["t"], "meta": {"k": [1, {"deep": []}]}, "extra": {"e": [1]}}],
+    "item_map": {"i": {"tags": ["t"], "meta": {"k": {}}}},
+    "free": {"a": {"b": [1]}},
+    "anything": [{"a": [1]}],
+    "either": [[1, {"a": []}]],
+    "extra": {"kept": [1, {"and": {}}]},
+}
+
+
+def _mutate_containers(value: Any) -> None:
+    """Changes every dict and list in `value`, at every depth (after visiting what they hold)."""
+    if type(value) is dict:
+        for x in list(value.values()):
+            _mutate_containers(x)
+        value["__mutated__"] = 1
+    elif type(value) is list:
+        for x in list(value):
+            _mutate_containers(x)
+        value.append("__mutated__")
+
+
+@pytest.fixture(scope="module")
+def owned(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return _package(tmp_path_factory, "rt_owned", OWNED)
+
+
+@pytest.mark.parametrize("key", sorted(OWNED_DOC))
+def test_changing_the_input_after_structuring_leaves_the_object_alone(owned: ModuleType, key: str) -> None:
+    converter = owned.make_converter()
+    doc = copy.deepcopy({key: OWNED_DOC[key]})
+    obj = converter.structure(doc, owned.ROOT)
+    before = copy.deepcopy(converter.unstructure(obj, unstructure_as=owned.ROOT))
+    assert before == {key: OWNED_DOC[key]}
+    _mutate_containers(doc)
+    assert converter.unstructure(obj, unstructure_as=owned.ROOT) == before
+
+
+@pytest.mark.parametrize("key", sorted(OWNED_DOC))
+def test_changing_the_output_of_unstructure_leaves_the_object_alone(owned: ModuleType, key: str) -> None:
+    converter = owned.make_converter()
+    obj = converter.structure(copy.deepcopy({key: OWNED_DOC[key]}), owned.ROOT)
+    out = converter.unstructure(obj, unstructure_as=owned.ROOT)
+    _mutate_containers(out)
+    assert converter.unstructure(obj, unstructure_as=owned.ROOT) == {key: OWNED_DOC[key]}
+
+
+@pytest.mark.parametrize("json_library", ["json", "orjson"])
+def test_an_owned_document_round_trips_whole(owned: ModuleType, json_library: str) -> None:
+    converter = owned.make_converter(json=json_library)
+    obj = converter.loads(json.dumps(OWNED_DOC), owned.ROOT)
+    assert json.loads(converter.dumps(obj, unstructure_as=owned.ROOT)) == OWNED_DOC
+
+
+def test_mypy_strict_on_these_packages(nulls: ModuleType, owned: ModuleType, tmp_path: Path) -> None:
+    """The generated code for these schemas type-checks (python 3.10 rules, as the project supports)."""
+    dirs = [Path(str(pkg.__file__)).parent for pkg in (nulls, owned)]
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nstrict = True\npython_version = 3.10\n")
+    command = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(tmp_path / "cache")]
+    for d in dirs:
+        command += ["-p", d.name]
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d.parent) for d in dirs)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]

@@ -13,7 +13,7 @@ from typing import Any
 
 from .ir import Node, Py, Schema
 from .nodes import arrays, combinators, consts, numbers, objects, strings
-from .nodes.common import _isinstance_test, _rename, _show, builds, py_literal
+from .nodes.common import _isinstance_test, _part, _rename, _show, builds, py_literal
 
 _JSON_TYPE_TEST = {
     "object": "type(v) is dict",
@@ -221,6 +221,8 @@ class Writer:
         if result != "v":
             declare = [d if d != "r: Any" else "r: Any = _INVALID" for d in declare]
         body = [*declare, *body]
+        if result == "v" and n.source == "types" and self.holds_containers(n.own_py):
+            result = "_copy_json(v)"  # free-form JSON: a copy, never the caller's arrays and objects
         body += ["if len(problems) != before:", "    return _INVALID", f"return {result}"]
         return "\n".join(lines + ["    " + line for line in body])
 
@@ -231,6 +233,11 @@ class Writer:
         allowed = n.types
         blocks: list[tuple[str, list[str]]] = []
         obj = objects.object_(self, n, building)
+        dict_part = _part(n.own_py, "dict")
+        if building and not obj[1] and dict_part is not None and n.allows("object"):
+            # a map whose values are kept as they came: a copy, never the caller's dict (nor its containers)
+            copy = "_copy_json(v)" if self.holds_containers(dict_part.args[0]) else "v.copy()"
+            obj = ([*obj[0], f"r = {copy}"], True)
         if obj[0] or (allowed is not None and "object" in allowed):
             blocks.append(("type(v) is dict", obj[0]))
             if obj[1]:
@@ -283,10 +290,25 @@ class Writer:
 
     # -- unstructure ---------------------------------------------------------------------------------------------
 
+    def holds_containers(self, py: Py, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a value of `py` kept as JSON may be or hold an array or an object."""
+        if py.kind in ("list", "dict", "any"):
+            return True
+        if py.kind == "alias":
+            node = self.schema.models[py.name].node
+            if py.name in seen or node.own_py is None:
+                return True
+            return self.holds_containers(node.own_py, seen | {py.name})
+        return any(self.holds_containers(a, seen) for a in py.args)
+
     def dump(self, py: Py, expr: str, node: Node | None = None) -> str:
-        if not builds(py, self.schema):
-            if py.kind == "list":  # a copy: the object's list is not handed out
+        if not builds(py, self.schema):  # a copy of arrays and objects: the object's own are never handed out
+            if py.kind == "list" and not self.holds_containers(py.args[0]):
                 return f"({expr}.copy() if type({expr}) is list else {expr})"
+            if py.kind == "dict" and not self.holds_containers(py.args[0]):
+                return f"({expr}.copy() if type({expr}) is dict else {expr})"
+            if self.holds_containers(py):
+                return f"_copy_json({expr})"
             return expr
         if py.kind == "class":
             return f"_u_{py.name}({expr})"

@@ -72,7 +72,9 @@ def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
                 f"    {w.fn(n.items)}(x, f'{{path}}[{{i}}]', problems)",
             ]
     if building and not item_builds and _part(py, "list") is not None:
-        lines.append("r = v.copy()")
+        list_part = _part(py, "list")
+        assert list_part is not None
+        lines.append("r = _copy_json(v)" if w.holds_containers(list_part.args[0]) else "r = v.copy()")
         item_builds = True
     if n.contains is not None:
         low = 1 if n.min_contains is None else n.min_contains

@@ -151,7 +151,7 @@ def class_fields(w: Writer, n: Node, model: Model) -> list[str]:
         if counting and not f.required:
             lines.append("    seen += 1")
         if f.node.target().boolean is True:
-            lines += [f"    f_{f.name} = x"]
+            lines += [f"    f_{f.name} = _copy_json(x)"]  # free-form: a copy, never the caller's
         else:
             lines += ["    " + line for line in w.call(f.node, "x", key_path, f"f_{f.name}", sink)]
     return lines
@@ -168,9 +168,9 @@ def class_build(w: Writer, n: Node, model: Model) -> list[str]:
         keys = w.const_set(tuple(f.key for f in model.fields)) if model.fields else "()"
         if model.fields:
             test = "len(v) == seen" if counts_keys(n, model) else f"{keys}.issuperset(v)"
-            extra = f"{{}} if {test} else {{k: x for k, x in v.items() if k not in {keys}}}"
+            extra = f"{{}} if {test} else _copy_json({{k: x for k, x in v.items() if k not in {keys}}})"
         else:
-            extra = "dict(v)"
+            extra = "_copy_json(v)"
         lines.append(f'_setattr(r, "additional_properties", {extra})')
     if any(f.default_source is not None or f.structured_default is not None for f in model.fields):
         lines.append('_setattr(r, "_defaulted", frozenset(defaulted))')
@@ -215,7 +215,7 @@ def unstructure_class(w: Writer, n: Node, m: Model) -> str:
         lines += [
             "    if o.additional_properties:",
             "        for k, x in o.additional_properties.items():",
-            "            d.setdefault(k, x)",
+            "            d.setdefault(k, _copy_json(x))",
         ]
     lines.append("    return d")
     return "\n".join(lines)

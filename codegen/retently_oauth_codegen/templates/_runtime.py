@@ -338,9 +338,38 @@ def multiple_of(value: float, divisor: float) -> bool:
     return value % divisor == 0
 
 
+def copy_json(value: Any) -> Any:
+    """A copy of a JSON value's arrays and objects at every depth (scalars are shared: they are immutable), so that
+    a structured document never holds its caller's containers, nor hands its own out. Iterative: any depth."""
+    if type(value) is dict:
+        top: Any = {}
+    elif type(value) is list:
+        top = []
+    else:
+        return value
+    stack: list[tuple[Any, Any]] = [(value, top)]
+    while stack:
+        source, target = stack.pop()
+        if type(source) is dict:
+            for key, item in source.items():
+                if type(item) is dict or type(item) is list:
+                    item_copy: Any = {} if type(item) is dict else []
+                    stack.append((item, item_copy))
+                    item = item_copy
+                target[key] = item
+        else:
+            for item in source:
+                if type(item) is dict or type(item) is list:
+                    item_copy = {} if type(item) is dict else []
+                    stack.append((item, item_copy))
+                    item = item_copy
+                target.append(item)
+    return top
+
+
 def structure_any(value: Any, path: str, problems: list[Problem]) -> Any:
-    """The schema `true`: every value."""
-    return value
+    """The schema `true`: every value (a copy of its arrays and objects)."""
+    return copy_json(value) if type(value) is dict or type(value) is list else value
 
 
 def structure_never(value: Any, path: str, problems: list[Problem]) -> Any:
