@@ -106,6 +106,8 @@ def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]])
             out.append(Change(where, f"{name} {va!r} -> {vb!r}" + (" (narrowed)" if vb < va else ""), vb < va))
         else:
             out.append(Change(where, f"{name} {va!r} -> {vb!r} (narrowed)", True))
+    for attr, name in (("unevaluated_properties", "unevaluatedProperties"), ("unevaluated_items", "unevaluatedItems")):
+        out += _unevaluated_changes(where, name, getattr(a, attr), getattr(b, attr), seen)
     if a.unique_items != b.unique_items:
         out.append(Change(where, "uniqueItems " + ("added" if b.unique_items else "removed"), b.unique_items))
     ea = set(map(repr, a.enum or ())) if a.model is None else set()
@@ -132,6 +134,29 @@ def node_changes(where: str, a: ir.Node, b: ir.Node, seen: set[tuple[int, int]])
         if a.additional is not None and b.additional is not None:
             out += node_changes(f"{where}{{}}", a.additional, b.additional, seen)
     return out
+
+
+def _restricts(node: ir.Node | None) -> bool:
+    return node is not None and node.target().boolean is not True
+
+
+def _unevaluated_changes(
+    where: str, name: str, a: ir.Node | None, b: ir.Node | None, seen: set[tuple[int, int]]
+) -> list[Change]:
+    """unevaluatedProperties / unevaluatedItems: adding one (or making it false) narrows; removing one widens."""
+    if not _restricts(a) and not _restricts(b):
+        return []
+    if not _restricts(a):
+        return [Change(where, f"{name} added (narrowed)", True)]
+    if not _restricts(b):
+        return [Change(where, f"{name} removed", False)]
+    assert a is not None and b is not None
+    fa, fb = a.target().boolean is False, b.target().boolean is False
+    if fa and not fb:
+        return [Change(where, f"{name} false -> a schema", False)]
+    if fb and not fa:
+        return [Change(where, f"{name} a schema -> false (narrowed)", True)]
+    return [] if fa else node_changes(f"{where}({name})", a, b, seen)
 
 
 def compare(old: ir.Schema, new: ir.Schema) -> list[Change]:

@@ -17,6 +17,7 @@ from . import converter, docs, ir
 from . import models as models_writer
 from .capture import DMCG_VERSION, TEMPLATES, GenerationError, parse
 from .nodes.common import builds
+from .scopes import Scopes
 
 __all__ = ["DMCG_VERSION", "DOCS", "OUTPUT", "PACKAGE", "SCHEMA", "GenerationError", "generate", "render"]
 
@@ -72,6 +73,8 @@ def load(schema_path: Path, class_name: str | None = None) -> ir.Schema:
         raise GenerationError(f"{schema_path}: cannot read schema: {exc}") from None
     if not isinstance(raw, (dict, bool)):
         raise GenerationError(f"{schema_path.name}#: a schema is an object or a boolean")
+    if isinstance(raw, dict):
+        Scopes(schema_path.resolve().parent, schema_path.resolve().name).check()
     parsed = parse(schema_path, class_name)
     try:
         return ir.build(parsed, raw, schema_path.resolve().parent, schema_path.resolve().name)
@@ -116,6 +119,8 @@ def _render(schema_path: Path, *, package: str, class_name: str | None) -> tuple
         fn = m.node.target().fn
         if m.node.target().boolean is True:
             fn = "_s_any"
+        elif m.node.target().boolean is False:  # a definition that is `false`: no value is one
+            fn = "_s_never"
         structurers.append((name, name, fn))
         if m.kind == "class":
             unstructurers.append((name, f"_u_{name}"))

@@ -25,6 +25,7 @@ from datamodel_code_generator.reference import location_of
 
 from .backend import AttrsModel, AttrsTypeAlias
 from .capture import GenerationError, Parsed
+from .scopes import Scopes
 
 SCALARS = ("str", "int", "float", "bool", "none", "any", "datetime", "date", "uuid")
 BUILDING_SCALARS = ("datetime", "date", "uuid")
@@ -154,6 +155,10 @@ class Node:
     max_properties: int | None = None
     dependent_required: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dependent_schemas: dict[str, Node] = field(default_factory=dict)
+    unevaluated_properties: Node | None = None
+    """2019-09 and later: keys that no in-place subschema (allOf, $ref, a matching anyOf/oneOf member, if/then/else,
+    dependentSchemas) evaluates must match it (`nodes/unevaluated.py`)."""
+    unevaluated_items: Node | None = None
     all_of: tuple[Node, ...] = ()
     any_of: tuple[Node, ...] = ()
     one_of: tuple[Node, ...] = ()
@@ -220,6 +225,10 @@ class Schema:
     root_node: Node | None = None
     strict_integers: bool = False
     refs_override_siblings: bool = False
+    unevaluated: bool = True
+    """The dialect has unevaluatedProperties/unevaluatedItems (2019-09 and later, or no `$schema`)."""
+    contains_evaluates: bool = True
+    """Items that match `contains` count as evaluated for unevaluatedItems (2020-12; not 2019-09)."""
 
 
 RESERVED = set(keyword.kwlist) | set(dir(builtins))
@@ -298,14 +307,23 @@ class Builder:
         self.root_doc = root_doc
         self.class_name = parsed.class_name
         self.documents: dict[str, Any] = {}
+        self._scopes: Scopes | None = None
         dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
         dialect = dialect if isinstance(dialect, str) else ""
         self.schema.strict_integers = "draft-04" in dialect or "draft-03" in dialect
         self.schema.refs_override_siblings = any(f"draft-0{n}" in dialect for n in range(3, 8))
+        self.schema.unevaluated = not self.schema.refs_override_siblings
+        self.schema.contains_evaluates = "2019-09" not in dialect
         for _reference, obj in parsed.parser.captured:
             loc = obj.schema_location
             if loc is not None:
                 self.captured_by_loc.setdefault(str(loc), obj)
+
+    @property
+    def scopes(self) -> Scopes:
+        if self._scopes is None:
+            self._scopes = Scopes(self.base, self.root_doc)
+        return self._scopes
 
     # -- refs ----------------------------------------------------------------------------------------------------
 
@@ -419,10 +437,14 @@ class Builder:
             n.boolean = False
             return
         ref = obj.ref
-        if ref is None and (obj.recursiveRef is not None or obj.dynamicRef is not None):
-            ref = "#"  # $recursiveRef / $dynamicRef read as a reference to the document root
         if ref is not None:
             n.ref = self._resolve(ref, document, where)
+        else:
+            for keyword, dynamic in (("$dynamicRef", obj.dynamicRef), ("$recursiveRef", obj.recursiveRef)):
+                if dynamic is not None:  # the schema the dynamic scope picks (scopes.py), or a one-line error
+                    doc, pointer = self.scopes.resolve(keyword, dynamic, where)
+                    n.ref = self._resolve("#" + pointer, doc, where)
+                    break
         set_fields = {k for k in obj.model_fields_set if getattr(obj, k) not in (None, [], {})}
         validation = (set_fields - {"ref", "extras", "description", "title", "default", "writeOnly", "readOnly"}) | (
             set(extras) - _META_ONLY - {"x-accept-date", "x-secret", "airbyte_secret"}
@@ -439,8 +461,6 @@ class Builder:
             n.types = tuple(dict.fromkeys(t for t in types if isinstance(t, str)))
             if "any" in n.types:
                 n.types = None
-        if obj.nullable and n.types is not None and "null" not in n.types:
-            n.types = (*n.types, "null")
         if "enum" in obj.model_fields_set and obj.enum is not None:
             n.enum = tuple(obj.enum)
         if "const" in extras:
@@ -498,6 +518,11 @@ class Builder:
                 n.dependent_required[name] = tuple(str(d) for d in dep)
             elif isinstance(dep, (dict, bool)):
                 n.dependent_schemas[name] = self._child(dep, f"{where}/dependentSchemas/{_escape(name)}", document)
+        if self.schema.unevaluated and obj.unevaluatedProperties is not None:
+            at = f"{where}/unevaluatedProperties"
+            n.unevaluated_properties = self._child(obj.unevaluatedProperties, at, document)
+        if self.schema.unevaluated and obj.unevaluatedItems is not None:
+            n.unevaluated_items = self._child(obj.unevaluatedItems, f"{where}/unevaluatedItems", document)
         n.all_of = tuple(self._child(v, f"{where}/allOf/{i}", document) for i, v in enumerate(obj.allOf))
         n.any_of = tuple(self._child(v, f"{where}/anyOf/{i}", document) for i, v in enumerate(obj.anyOf))
         n.one_of = tuple(self._child(v, f"{where}/oneOf/{i}", document) for i, v in enumerate(obj.oneOf))

@@ -9,11 +9,14 @@ if TYPE_CHECKING:
     from ..converter import Writer
 
 from ..ir import Node
+from . import unevaluated
 from .common import _part
 
 
 def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
     lines: list[str] = []
+    if not n.allows("array"):  # an array is the wrong type here: no block for it
+        return lines, False
     if n.min_items is not None:
         lines += [
             f"if len(v) < {n.min_items}:",
@@ -93,4 +96,5 @@ def array(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
                 f"if found > {n.max_contains}:",
                 f"    problems.append(_Problem(path, 'must contain at most {n.max_contains} matching items'))",
             ]
+    lines += unevaluated.items(w, n)
     return lines, item_builds

@@ -11,11 +11,14 @@ if TYPE_CHECKING:
 
 from ..ir import Model, Node
 from ..templates._runtime import child
+from . import unevaluated
 from .common import _part, builds
 
 
 def object_(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
     lines: list[str] = []
+    if not n.allows("object"):  # an object is the wrong type here (even when the parser made a class of it)
+        return lines, False
     model = n.model if (n.model is not None and n.model.kind == "class" and building) else None
     handled: set[str] = set()
     if model is not None:
@@ -100,6 +103,7 @@ def object_(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
             ]
     for key, dep in n.dependent_schemas.items():
         lines += [f"if {key!r} in v:", f"    {w.fn(dep)}(v, path, problems)"]
+    lines += unevaluated.properties(w, n)
     if model is not None:
         lines += class_build(w, n, model)
         return lines, True

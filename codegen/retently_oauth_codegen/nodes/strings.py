@@ -16,6 +16,8 @@ FORMATS = ("email", "uri", "ipv4", "ipv6", "date-time", "date", "time", "uuid")
 def string(w: Writer, n: Node, building: bool) -> tuple[list[str], bool]:
     lines: list[str] = []
     checks: list[str] = []
+    if not n.allows("string"):  # a string is the wrong type here: no block for it
+        return lines, False
     if n.min_length is not None:
         checks += [
             f"if len(v) < {n.min_length}:",

@@ -1,0 +1,368 @@
+"""More JSON Schema constructs, each a minimal schema checked against `jsonschema`'s verdict (issue 8: "A generator
+is judged on the schemas it will be fed"): `$dynamicRef` resolved through the dynamic scope (or a one-line error
+naming its JSON pointer when the scope decides it per path), `unevaluatedProperties` / `unevaluatedItems` across
+allOf, `$ref`, anyOf/oneOf and if/then/else, and `codegen diff` classifying them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from retently_oauth_codegen.generate import GenerationError, generate
+
+from .test_codegen_regressions import D7, D2020, Builder, _cli
+
+Json = Any
+D2019 = "https://json-schema.org/draft/2019-09/schema"
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Builder:
+    return Builder(tmp_path_factory)
+
+
+# --- $dynamicRef ------------------------------------------------------------------------------------------------
+
+
+def test_dynamic_ref_to_a_json_pointer_is_a_plain_ref(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "title": "Doc",
+        "type": "object",
+        "$defs": {"Pos": {"type": "integer", "minimum": 0}},
+        "properties": {"n": {"$dynamicRef": "#/$defs/Pos"}},
+    }
+    b = build("dyn_pointer", schema)
+    b.accepts({"n": 1})
+    b.accepts({})
+    b.rejects({"n": -1}, "$.n")
+    b.rejects({"n": "1"}, "$.n")
+
+
+def test_dynamic_ref_to_the_only_dynamic_anchor_of_its_name(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "array",
+        "items": {"$dynamicRef": "#items"},
+        "$defs": {"foo": {"$dynamicAnchor": "items", "type": "string"}},
+    }
+    b = build("dyn_same_resource", schema)
+    b.accepts(["a", "b"])
+    b.accepts([])
+    b.rejects([1], "$[0]")
+
+
+def test_dynamic_ref_to_a_plain_anchor_is_a_plain_ref(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "array",
+        "items": {"$dynamicRef": "#items"},
+        "$defs": {"foo": {"$anchor": "items", "type": "integer"}},
+    }
+    b = build("dyn_plain_anchor", schema)
+    b.accepts([1, 2])
+    b.rejects(["a"], "$[0]")
+
+
+TREE = {
+    "$schema": D2020,
+    "$dynamicAnchor": "node",
+    "type": "object",
+    "properties": {"data": True, "children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+}
+
+
+def test_dynamic_ref_resolves_to_the_outermost_dynamic_anchor(build: Builder) -> None:
+    """The spec's own example: a generic tree whose extension constrains every node, not only the root."""
+    strict = {
+        "$schema": D2020,
+        "title": "StrictTree",
+        "$dynamicAnchor": "node",
+        "$ref": "tree.json",
+        "properties": {"data": {"type": "string"}},
+    }
+    b = build("dyn_tree", strict, files={"tree.json": TREE})
+    b.accepts({"data": "a", "children": [{"data": "b", "children": []}]})
+    b.rejects({"data": "a", "children": [{"data": 1}]}, "$.children[0].data")
+    b.rejects({"children": [{"children": [{"data": 2}]}]}, "$.children[0].children[0].data")
+
+
+def test_dynamic_ref_with_unevaluated_properties_the_spec_example(build: Builder) -> None:
+    strict = {"$schema": D2020, "$dynamicAnchor": "node", "$ref": "tree.json", "unevaluatedProperties": False}
+    b = build("dyn_strict_tree", strict, files={"tree.json": TREE})
+    b.accepts({"data": 1, "children": [{"data": "x", "children": []}]})
+    b.rejects({"data": 1, "daat": 2}, "$.daat")
+    b.rejects({"children": [{"daat": 1}]}, "$.children[0].daat")
+
+
+def _write(tmp_path: Path, files: dict[str, Json]) -> Path:
+    for name, content in files.items():
+        (tmp_path / name).write_text(json.dumps(content))
+    return tmp_path / "schema.json"
+
+
+DEPENDS_ON_PATH = {
+    "schema.json": {
+        "$schema": D2020,
+        "type": "object",
+        "properties": {"a": {"$ref": "strings.json"}, "b": {"$ref": "numbers.json"}},
+    },
+    "strings.json": {"$dynamicAnchor": "node", "$ref": "tree.json", "properties": {"data": {"type": "string"}}},
+    "numbers.json": {"$dynamicAnchor": "node", "$ref": "tree.json", "properties": {"data": {"type": "integer"}}},
+    "tree.json": TREE,
+}
+
+
+def test_dynamic_ref_decided_per_path_is_a_one_line_error(tmp_path: Path) -> None:
+    schema = _write(tmp_path, DEPENDS_ON_PATH)
+    with pytest.raises(GenerationError) as caught:
+        generate(schema, tmp_path / "out", package="dyn_per_path")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "tree.json#/properties/children/items" in message, message
+    assert "$dynamicRef" in message, message
+    done = _cli("generate", "--schema", str(schema), "--out", str(tmp_path / "out2"), "--package", "dyn_per_path")
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_dynamic_ref_that_does_not_resolve_is_a_one_line_error(tmp_path: Path) -> None:
+    schema = _write(
+        tmp_path, {"schema.json": {"$schema": D2020, "type": "array", "items": {"$dynamicRef": "#nowhere"}}}
+    )
+    with pytest.raises(GenerationError) as caught:
+        generate(schema, tmp_path / "out", package="dyn_nowhere")
+    assert "schema.json#/items" in str(caught.value) and "#nowhere" in str(caught.value)
+
+
+def test_recursive_ref_resolves_to_the_outermost_recursive_anchor(build: Builder) -> None:
+    tree = {
+        "$schema": D2019,
+        "$recursiveAnchor": True,
+        "type": "object",
+        "properties": {"data": True, "children": {"type": "array", "items": {"$recursiveRef": "#"}}},
+    }
+    strict = {
+        "$schema": D2019,
+        "$recursiveAnchor": True,
+        "$ref": "tree.json",
+        "properties": {"data": {"type": "string"}},
+    }
+    b = build("rec_tree", strict, files={"tree.json": tree})
+    b.accepts({"data": "a", "children": [{"data": "b"}]})
+    b.rejects({"children": [{"data": 1}]}, "$.children[0].data")
+
+
+# --- unevaluatedProperties / unevaluatedItems --------------------------------------------------------------------
+
+
+def test_unevaluated_properties_false_across_all_of_and_ref(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "title": "Doc",
+        "$defs": {"Base": {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}},
+        "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"b": {"type": "string"}}}],
+        "patternProperties": {"^x-": {"type": "string"}},
+        "unevaluatedProperties": False,
+    }
+    b = build("uneval_all_of", schema)
+    b.accepts({"a": 1, "b": "x"})
+    b.accepts({"a": 1, "x-y": "s"})
+    b.rejects({"a": 1, "c": 2}, "$.c")
+    b.rejects({"a": 1, "b": "x", "zz": None}, "$.zz")
+    b.rejects({"a": 1, "x-y": 3}, '$["x-y"]')
+
+
+def test_unevaluated_properties_with_a_ref_sibling_class(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "title": "Doc",
+        "$defs": {"Base": {"type": "object", "properties": {"a": {"type": "integer"}}}},
+        "type": "object",
+        "$ref": "#/$defs/Base",
+        "properties": {"b": {"type": "boolean"}},
+        "unevaluatedProperties": False,
+    }
+    b = build("uneval_ref_sibling", schema)
+    b.accepts({"a": 1, "b": True})
+    b.rejects({"a": 1, "c": True}, "$.c")
+
+
+def test_unevaluated_properties_see_only_the_members_that_match(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "object",
+        "properties": {"kind": {"enum": ["a", "b"]}},
+        "oneOf": [
+            {"properties": {"kind": {"const": "a"}, "x": {"type": "integer"}}, "required": ["kind"]},
+            {"properties": {"kind": {"const": "b"}, "y": {"type": "integer"}}, "required": ["kind"]},
+        ],
+        "unevaluatedProperties": False,
+    }
+    b = build("uneval_one_of", schema)
+    b.accepts({"kind": "a", "x": 1})
+    b.accepts({"kind": "b", "y": 1})
+    b.rejects({"kind": "a", "y": 1}, "$.y")
+    b.rejects({"kind": "b", "x": 1}, "$.x")
+
+
+def test_unevaluated_properties_with_if_then_else(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "object",
+        "if": {"properties": {"t": {"const": 1}}, "required": ["t"]},
+        "then": {"properties": {"one": {"type": "string"}}},
+        "else": {"properties": {"other": {"type": "string"}}},
+        "unevaluatedProperties": False,
+    }
+    b = build("uneval_if", schema)
+    b.accepts({"t": 1, "one": "x"})
+    b.accepts({"other": "x"})
+    b.rejects({"t": 1, "other": "x"}, "$.other")
+    b.rejects({"t": 2, "one": "x"})
+
+
+def test_unevaluated_properties_schema_checks_the_rest(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "object",
+        "allOf": [{"properties": {"a": {"type": "string"}}}],
+        "unevaluatedProperties": {"type": "integer"},
+    }
+    b = build("uneval_schema", schema)
+    b.accepts({"a": "x", "n": 1})
+    b.rejects({"a": "x", "n": "1"}, "$.n")
+
+
+def test_unevaluated_properties_nested_additional_properties_evaluates_all(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "object",
+        "allOf": [{"additionalProperties": {"type": "integer"}}],
+        "unevaluatedProperties": False,
+    }
+    b = build("uneval_additional", schema)
+    b.accepts({"a": 1, "b": 2})
+    b.rejects({"a": "1"}, "$.a")
+
+
+def test_unevaluated_properties_are_not_in_draft_7(build: Builder) -> None:
+    schema = {"$schema": D7, "type": "object", "properties": {"a": True}, "unevaluatedProperties": False}
+    b = build("uneval_draft7", schema)
+    b.accepts({"a": 1, "b": 2})
+
+
+def test_unevaluated_items_false(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "array",
+        "allOf": [{"prefixItems": [{"type": "integer"}]}],
+        "prefixItems": [True, {"type": "string"}],
+        "unevaluatedItems": False,
+    }
+    b = build("uneval_items", schema)
+    b.accepts([1, "a"])
+    b.accepts([1])
+    b.rejects([1, "a", None], "$[2]")
+
+
+def test_unevaluated_items_with_contains_and_any_of(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "type": "array",
+        "anyOf": [{"prefixItems": [{"const": "head"}]}, {"prefixItems": [True, True]}],
+        "contains": {"type": "integer"},
+        "unevaluatedItems": False,
+    }
+    b = build("uneval_items_contains", schema)
+    b.accepts(["head", 1, 2])
+    b.accepts(["x", "y", 3])
+    b.rejects(["x", "y", "z", 3], "$[2]")
+
+
+# --- codegen diff -----------------------------------------------------------------------------------------------
+
+
+def _diff(tmp_path: Path, old: Json, new: Json, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from retently_oauth_codegen.cli import main
+
+    paths = []
+    for name, schema in (("old", old), ("new", new)):
+        path = tmp_path / f"{name}.schema.json"
+        path.write_text(json.dumps(schema))
+        paths.append(str(path))
+    capsys.readouterr()
+    code = main(["diff", *paths])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("keyword", ["unevaluatedProperties", "unevaluatedItems"])
+def test_diff_classifies_unevaluated_keywords(keyword: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kind = "object" if keyword == "unevaluatedProperties" else "array"
+    field = {"type": kind, "allOf": [{"properties": {"a": True}} if kind == "object" else {"prefixItems": [True]}]}
+    old = {"$schema": D2020, "title": "Doc", "type": "object", "properties": {"field": field}}
+    new = json.loads(json.dumps(old))
+    new["properties"]["field"][keyword] = False
+    code, out = _diff(tmp_path, old, new, capsys)
+    assert code == 1 and "BREAKING" in out and keyword in out, out
+    code, out = _diff(tmp_path, new, old, capsys)
+    assert code == 0 and "compatible" in out and keyword in out, out
+
+
+def test_array_with_all_of_is_no_object(build: Builder) -> None:
+    """The parser makes a class of `type: array` with allOf; an object is still the wrong type there."""
+    schema = {"$schema": D2020, "type": "array", "allOf": [{"prefixItems": [{"type": "integer"}]}]}
+    b = build("array_all_of", schema)
+    b.accepts([1, "a"])
+    b.rejects({"0": 1}, "$")
+    b.rejects(["a"], "$[0]")
+
+
+def test_keywords_of_another_type_do_not_admit_that_type(build: Builder) -> None:
+    """`minItems` beside `type: string` (`minLength` beside `type: integer`, ...) applies to no value of the type:
+    an array (a string, an object) there is still the wrong type."""
+    schema = {
+        "$schema": D7,
+        "type": "object",
+        "properties": {
+            "s": {"type": "string", "minItems": 1, "minProperties": 1},
+            "n": {"type": "integer", "minLength": 1, "uniqueItems": True},
+            "a": {"type": "array", "maxLength": 3, "required": ["x"]},
+        },
+    }
+    b = build("other_type_keywords", schema)
+    b.accepts({"s": "x", "n": 1, "a": [1]})
+    b.rejects({"s": ["x"]}, "$.s")
+    b.rejects({"s": {"x": 1}}, "$.s")
+    b.rejects({"n": "ab"}, "$.n")
+    b.rejects({"n": [1]}, "$.n")
+    b.rejects({"a": "ab"}, "$.a")
+    b.rejects({"a": {"x": 1}}, "$.a")
+
+
+# --- found by the corpus sweep (/tmp/sweep/findings.md) ----------------------------------------------------------
+
+
+def test_ref_to_a_false_definition_imports_and_rejects_every_value(build: Builder) -> None:
+    schema = {
+        "$schema": D7,
+        "type": "object",
+        "properties": {"a": {"$ref": "#/definitions/f"}},
+        "definitions": {"f": False},
+    }
+    b = build("false_definition", schema)
+    b.accepts({})
+    b.rejects({"a": 1}, "$.a")
+    b.rejects({"a": None}, "$.a")
+    with pytest.raises(b.pkg.DocumentError):
+        b.pkg.make_converter().structure(1, b.pkg.F)
+
+
+def test_nullable_is_no_json_schema_keyword(build: Builder) -> None:
+    """OpenAPI 3.0's `nullable` is an unknown keyword (an annotation) in every JSON Schema draft."""
+    schema = {"$schema": D7, "type": "object", "properties": {"n": {"type": "string", "nullable": True}}}
+    b = build("nullable_annotation", schema)
+    b.accepts({"n": "x"})
+    b.rejects({"n": None}, "$.n")
