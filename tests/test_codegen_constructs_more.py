@@ -366,3 +366,26 @@ def test_nullable_is_no_json_schema_keyword(build: Builder) -> None:
     b = build("nullable_annotation", schema)
     b.accepts({"n": "x"})
     b.rejects({"n": None}, "$.n")
+
+
+def test_discriminator_mapping_to_an_object_is_read_as_an_annotation(build: Builder) -> None:
+    """pydantic writes nested discriminators as objects in `mapping` (SchemaStore's snapcraft.json); `discriminator`
+    is an OpenAPI annotation, so the schema generates and members are picked by their `const` property."""
+    a = {"type": "object", "properties": {"kind": {"const": "a"}, "n": {"type": "integer"}}, "required": ["kind"]}
+    bb = {"type": "object", "properties": {"kind": {"const": "b"}, "s": {"type": "string"}}, "required": ["kind"]}
+    mapping = {"a": "#/$defs/A", "b": {"oneOf": [{"$ref": "#/$defs/B"}]}}
+    schema = {
+        "$schema": D2020,
+        "$defs": {"A": a, "B": bb},
+        "oneOf": [
+            {
+                "discriminator": {"propertyName": "kind", "mapping": mapping},
+                "oneOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/B"}],
+            }
+        ],
+    }
+    b = build("nested_discriminator", schema)
+    b.accepts({"kind": "a", "n": 1})
+    b.accepts({"kind": "b", "s": "x"})
+    b.rejects({"kind": "b", "s": 1}, "$.s")
+    b.rejects({"kind": "c"})

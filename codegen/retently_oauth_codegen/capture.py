@@ -42,6 +42,58 @@ class CapturingParser(JsonSchemaParser):
         self.captured.append((reference, obj))
         super()._record_schema_object(reference, obj)
 
+    def _schema_object(self, raw: object) -> Any:
+        return super()._schema_object(sanitize(raw))
+
+
+def _discriminator_ok(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if not isinstance(value, dict) or not isinstance(value.get("propertyName"), str):
+        return False
+    mapping = value.get("mapping")
+    return mapping is None or (isinstance(mapping, dict) and all(isinstance(v, str) for v in mapping.values()))
+
+
+def sanitize(raw: Any) -> Any:
+    """The schema with each `discriminator` (an OpenAPI annotation, no JSON Schema assertion) the parser cannot
+    read made readable: mapping values that are not `$ref` strings (pydantic's nested discriminators write
+    objects there) are left out, a discriminator without a string propertyName is dropped. Unchanged (the same
+    object) when there is none; else a copy."""
+    from .scopes import LISTS, MAPS, ONE, subschemas
+
+    def bad(value: Any, depth: int) -> bool:
+        if not isinstance(value, dict) or depth > 200:
+            return False
+        if "discriminator" in value and not _discriminator_ok(value["discriminator"]):
+            return True
+        return any(bad(sub, depth + 1) for sub, _ in subschemas(value, ""))
+
+    def fix(value: Any, depth: int) -> Any:
+        if not bad(value, depth):
+            return value
+        out = dict(value)
+        disc = out.get("discriminator")
+        if "discriminator" in out and not _discriminator_ok(disc):
+            if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
+                mapping = disc.get("mapping")
+                kept = {k: v for k, v in mapping.items() if isinstance(v, str)} if isinstance(mapping, dict) else None
+                out["discriminator"] = {**disc, "mapping": kept} if kept else {"propertyName": disc["propertyName"]}
+            else:
+                del out["discriminator"]
+        for key in ONE:
+            if isinstance(out.get(key), dict):
+                out[key] = fix(out[key], depth + 1)
+        for key in LISTS:
+            if isinstance(out.get(key), list):
+                out[key] = [fix(x, depth + 1) for x in out[key]]
+        for key in MAPS:
+            if isinstance(out.get(key), dict):
+                out[key] = {k: fix(v, depth + 1) for k, v in out[key].items()}
+        return out
+
+    return fix(raw, 0)
+
 
 @dataclass
 class Parsed:

@@ -24,7 +24,7 @@ from datamodel_code_generator.parser._schema_object import JsonSchemaObject
 from datamodel_code_generator.reference import location_of
 
 from .backend import AttrsModel, AttrsTypeAlias
-from .capture import GenerationError, Parsed
+from .capture import GenerationError, Parsed, sanitize
 from .scopes import Scopes
 
 SCALARS = ("str", "int", "float", "bool", "none", "any", "datetime", "date", "uuid")
@@ -395,7 +395,7 @@ class Builder:
 
     def node(self, obj: Any, where: str, document: str, key: str | None = None) -> Node:
         if isinstance(obj, dict):
-            obj = JsonSchemaObject.model_validate(obj)
+            obj = JsonSchemaObject.model_validate(sanitize(obj))
             self.keep.append(obj)
         if isinstance(obj, bool):
             n = Node(len(self.schema.nodes), where, boolean=obj)

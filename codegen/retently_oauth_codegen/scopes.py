@@ -24,8 +24,8 @@ from urllib.parse import unquote, urljoin
 
 from .capture import GenerationError
 
-_MAPS = ("$defs", "definitions", "properties", "patternProperties", "dependentSchemas", "dependencies")
-_ONE = (
+MAPS = ("$defs", "definitions", "properties", "patternProperties", "dependentSchemas", "dependencies")
+ONE = (
     "items",
     "additionalItems",
     "additionalProperties",
@@ -38,7 +38,7 @@ _ONE = (
     "unevaluatedItems",
     "unevaluatedProperties",
 )
-_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 _REFS = ("$ref", "$dynamicRef", "$recursiveRef")
 
 
@@ -60,18 +60,18 @@ class Resource:
         return f"{self.document}#{self.pointer}"
 
 
-def _subschemas(value: dict[str, Any], pointer: str) -> Iterator[tuple[Any, str]]:
-    for key in _MAPS:
+def subschemas(value: dict[str, Any], pointer: str) -> Iterator[tuple[Any, str]]:
+    for key in MAPS:
         sub = value.get(key)
         if isinstance(sub, dict):
             for name, schema in sub.items():
                 if isinstance(schema, dict):
                     yield schema, f"{pointer}/{_escape(key)}/{_escape(str(name))}"
-    for key in _ONE:
+    for key in ONE:
         sub = value.get(key)
         if isinstance(sub, dict):
             yield sub, f"{pointer}/{key}"
-    for key in _LISTS:
+    for key in LISTS:
         sub = value.get(key)
         if isinstance(sub, list):
             for i, schema in enumerate(sub):
@@ -141,7 +141,7 @@ class Scopes:
             ref = value.get(keyword)
             if isinstance(ref, str):
                 resource.refs.append((keyword, ref, pointer))
-        for sub, at in _subschemas(value, pointer):
+        for sub, at in subschemas(value, pointer):
             self._scan(doc, sub, at, resource)
 
     # -- lookups -------------------------------------------------------------------------------------------------
