@@ -6,9 +6,8 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -31,27 +30,11 @@ from retently_oauth.store import MemoryStore
 from retently_oauth.testing import RetentlyServer
 from retently_oauth.tokens import utcnow
 
+from .helpers import call_within
 from .rawservers import RawConnection, RawServer, dribble_headers, drip_body, respond, response_bytes, sequence
 from .support import client_for, fresh_token, manager_with
 
 SECRET_KEY = "KEY-Zq7Lm2Xv9Kp4"
-
-
-def call_within(seconds: float, fn: Callable[[], object]) -> object:
-    """fn's result or the exception it raised, in a thread joined within `seconds` (a hang guard)."""
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(fn())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still running after {seconds} s"
-    return outcome[0]
 
 
 # item 2: a total time for each call -----------------------------------------------------------------------------

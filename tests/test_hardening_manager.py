@@ -36,26 +36,11 @@ from retently_oauth.testing import RetentlyServer
 from retently_oauth.tokens import utcnow
 from retently_oauth.transport import Transport
 
+from .helpers import call_within
 from .support import due, fresh_token, manager_with, stored
 
 SECRET = "Zq7Lm2Xv9Kp4Secret"
-
-
-def finished_within(seconds: float, fn: Callable[[], object]) -> object:
-    """fn's result or the exception it raised, run in a thread joined within `seconds` (a hang guard)."""
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(fn())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still running after {seconds} s (a deadlock?)"
-    return outcome[0]
+DEADLOCK = " (a deadlock?)"
 
 
 # item 10: reprs ---------------------------------------------------------------------------------------------------
@@ -254,12 +239,12 @@ def test_an_on_refresh_hook_that_refreshes_does_not_deadlock(caplog: pytest.LogC
         holder.append(manager_with(server, on_refresh=hook))
         manager = holder[0]
         with caplog.at_level(logging.ERROR, logger="retently_oauth.manager"):
-            outcome = finished_within(10, manager.access_token)
+            outcome = call_within(10, manager.access_token, suspect=DEADLOCK)
         assert isinstance(outcome, str) and outcome == seen[0]
         assert server.counts["refresh_token"] == 2  # the setup's and the due token's: none from the hook
         assert any("on_refresh" in record.getMessage() for record in caplog.records)
         assert any(isinstance(r.exc_info[1], RetentlyOAuthError) for r in caplog.records if r.exc_info)
-        assert finished_within(10, manager.refresh) is not None  # the manager still refreshes afterwards
+        assert call_within(10, manager.refresh, suspect=DEADLOCK) is not None  # the manager still refreshes afterwards
 
 
 # item 2: threads waiting on a refresh -------------------------------------------------------------------------------
@@ -295,7 +280,7 @@ def test_threads_waiting_on_a_refresh_wait_at_most_the_total_timeout(tmp_path: P
             while manager._flight is None and time.monotonic() < deadline:
                 time.sleep(0.01)
             assert manager._flight is not None
-            follower = finished_within(5, manager.access_token)
+            follower = call_within(5, manager.access_token, suspect=DEADLOCK)
             assert isinstance(follower, TransportError), follower
             assert "total timeout" in str(follower)
         thread.join(10)

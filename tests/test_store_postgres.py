@@ -3,9 +3,8 @@ advisory lock across connections, fenced saves, bounded and typed failures, no p
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,108 +13,42 @@ from retently_oauth.exceptions import ArgumentError, StoreError
 from retently_oauth.testing import RetentlyServer
 
 from .dbservers import free_port, pg_dsn, unique_key
-from .rawservers import RawConnection, RawServer
-from .support import client_for, due, fresh_token, manager_with, stored
+from .helpers import (
+    StoreFactory,
+    check_each_action_fails_within_10_s,
+    password_of,
+    silent,
+    test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it,
+    test_a_failed_refresh_leaves_the_stored_document_unchanged,
+    test_load_save_and_the_version_grows,
+    test_the_lock_excludes_other_holders_and_a_wait_past_lock_timeout_is_a_store_error,
+    test_threads_of_one_process_take_turns,
+)
+from .rawservers import RawServer
+from .support import client_for, due, fresh_token, stored
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (extra retently-oauth[postgres])")
 
 from retently_oauth.store_postgres import PostgresStore  # noqa: E402
 
-__all__ = ["pg_dsn"]
-
-
-def password_of(url: str) -> str:
-    return urlsplit(url).password or "<no password>"
+# The fixture, and the tests this store shares with the other database store (tests/helpers.py).
+__all__ = [
+    "pg_dsn",
+    "test_load_save_and_the_version_grows",
+    "test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it",
+    "test_a_failed_refresh_leaves_the_stored_document_unchanged",
+    "test_the_lock_excludes_other_holders_and_a_wait_past_lock_timeout_is_a_store_error",
+    "test_threads_of_one_process_take_turns",
+]
 
 
 def store(dsn: str, key: str | None = None, **options: float) -> PostgresStore:
     return PostgresStore(dsn, key=key or unique_key(), **options)  # type: ignore[arg-type]
 
 
-def test_load_save_and_the_version_grows(pg_dsn: str) -> None:
-    with RetentlyServer() as server:
-        s = store(pg_dsn)
-        assert s.load() is None and s.version() == 0
-        first, second = stored(server, fresh_token(server)), stored(server, fresh_token(server))
-        s.save(first)
-        assert s.load() == first and s.version() == 1
-        s.save(second)
-        assert s.load() == second and s.version() == 2
-        other = PostgresStore(pg_dsn, key=s.key + "-other")
-        assert other.load() is None  # one row per key
-
-
-def test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it(pg_dsn: str) -> None:
-    with RetentlyServer(rotate_refresh_tokens=True) as server:
-        s = store(pg_dsn)
-        seen: list[tuple[str, str | None]] = []
-
-        def hook(token: object) -> None:
-            saved = s.load()
-            assert saved is not None
-            seen.append((saved.access_token, saved.refresh_token))
-
-        manager = manager_with(server, s, on_refresh=hook)
-        token = manager.access_token()
-        saved = s.load()
-        assert saved is not None and saved.access_token == token
-        assert server.refresh_token_valid(saved.refresh_token)
-        assert seen == [(token, saved.refresh_token)]
-        assert s.version() == 2
-        # a second manager (another host) reads the store instead of refreshing
-        before = server.counts["refresh_token"]
-        assert TokenManager.from_store(PostgresStore(pg_dsn, key=s.key)).access_token() == token
-        assert server.counts["refresh_token"] == before
-
-
-def test_a_failed_refresh_leaves_the_stored_document_unchanged(pg_dsn: str) -> None:
-    with RetentlyServer(rotate_refresh_tokens=True) as server:
-        s = store(pg_dsn)
-        manager = manager_with(server, s)
-        before, version = s.load(), s.version()
-        server.inject("html_500")
-        with pytest.raises(Exception, match="500"):
-            manager.access_token()
-        assert s.load() == before and s.version() == version
-
-
-def test_the_lock_excludes_other_connections_and_a_wait_past_lock_timeout_is_a_store_error(pg_dsn: str) -> None:
-    holder = store(pg_dsn)
-    waiter = PostgresStore(pg_dsn, key=holder.key, lock_timeout=0.3)
-    neighbour = PostgresStore(pg_dsn, key=holder.key + "-n", lock_timeout=0.3)
-    with holder.locked():
-        started = time.monotonic()
-        with pytest.raises(StoreError, match=r"stayed locked by another holder for 0\.3 s"), waiter.locked():
-            pass
-        assert time.monotonic() - started < 10
-        with neighbour.locked():  # another key is another lock
-            pass
-    with waiter.locked():  # released on exit
-        pass
-
-
-def test_threads_of_one_process_take_turns(pg_dsn: str) -> None:
-    s = store(pg_dsn)
-    inside = 0
-    most = 0
-    guard = threading.Lock()
-
-    def turn() -> None:
-        nonlocal inside, most
-        with s.locked():
-            with guard:
-                inside += 1
-                most = max(most, inside)
-            time.sleep(0.02)
-            with guard:
-                inside -= 1
-
-    threads = [threading.Thread(target=turn) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert most == 1
+@pytest.fixture
+def make(pg_dsn: str) -> StoreFactory:
+    return functools.partial(store, pg_dsn)
 
 
 def test_a_holder_idle_past_hold_timeout_loses_the_lock_and_its_save_is_refused(pg_dsn: str) -> None:
@@ -157,27 +90,17 @@ def test_connection_refused_is_a_store_error_naming_no_password(pg_dsn: str) -> 
     dsn = f"postgresql://postgres:hunter2-secret-pw@127.0.0.1:{free_port()}/postgres"
     s = PostgresStore(dsn, key=unique_key(), connect_timeout=2)
     assert "hunter2" not in repr(s) and "postgres:***@127.0.0.1" in repr(s)
-    for action in (s.load, s.version, lambda: s.locked().__enter__()):
-        started = time.monotonic()
-        with pytest.raises(StoreError, match="cannot connect") as caught:
-            action()
-        assert time.monotonic() - started < 10
-        assert "hunter2" not in str(caught.value)
+    check_each_action_fails_within_10_s(
+        (s.load, s.version, lambda: s.locked().__enter__()), "cannot connect", secret="hunter2"
+    )
 
 
 def test_a_server_that_never_answers_is_a_store_error_within_connect_timeout() -> None:
-    def silent(conn: RawConnection) -> None:
-        conn.server.stopped.wait(30)
-
     with RawServer(silent) as raw:
         s = PostgresStore(
             f"postgresql://u:silent-secret-pw@127.0.0.1:{raw.port}/db", key=unique_key(), connect_timeout=1
         )
-        started = time.monotonic()
-        with pytest.raises(StoreError, match="cannot connect") as caught:
-            s.load()
-        assert time.monotonic() - started < 10
-        assert "silent-secret-pw" not in str(caught.value)
+        check_each_action_fails_within_10_s([s.load], "cannot connect", secret="silent-secret-pw")
 
 
 def test_a_wrong_password_is_a_store_error_naming_neither_password(pg_dsn: str) -> None:

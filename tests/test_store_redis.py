@@ -4,9 +4,9 @@ any text."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,14 +15,33 @@ from retently_oauth.exceptions import ArgumentError, StoreError
 from retently_oauth.testing import RetentlyServer
 
 from .dbservers import free_port, redis_url_fixture, unique_key
-from .rawservers import RawConnection, RawServer
-from .support import client_for, due, fresh_token, manager_with, stored
+from .helpers import (
+    StoreFactory,
+    check_each_action_fails_within_10_s,
+    password_of,
+    silent,
+    test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it,
+    test_a_failed_refresh_leaves_the_stored_document_unchanged,
+    test_load_save_and_the_version_grows,
+    test_the_lock_excludes_other_holders_and_a_wait_past_lock_timeout_is_a_store_error,
+    test_threads_of_one_process_take_turns,
+)
+from .rawservers import RawServer
+from .support import client_for, due, fresh_token, stored
 
 redis = pytest.importorskip("redis", reason="redis-py is not installed (extra retently-oauth[redis])")
 
 from retently_oauth.store_redis import RedisStore  # noqa: E402
 
-__all__ = ["redis_url_fixture"]
+# The fixture, and the tests this store shares with the other database store (tests/helpers.py).
+__all__ = [
+    "redis_url_fixture",
+    "test_load_save_and_the_version_grows",
+    "test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it",
+    "test_a_failed_refresh_leaves_the_stored_document_unchanged",
+    "test_the_lock_excludes_other_holders_and_a_wait_past_lock_timeout_is_a_store_error",
+    "test_threads_of_one_process_take_turns",
+]
 
 
 @pytest.fixture
@@ -30,95 +49,13 @@ def url(redis_url_fixture: str) -> str:
     return redis_url_fixture
 
 
-def password_of(url: str) -> str:
-    return urlsplit(url).password or "<no password>"
+def store(url: str, key: str | None = None, **options: float) -> RedisStore:
+    return RedisStore(url, key=key or unique_key(), **options)  # type: ignore[arg-type]
 
 
-def store(url: str, key: str | None = None) -> RedisStore:
-    return RedisStore(url, key=key or unique_key())
-
-
-def test_load_save_and_the_version_grows(url: str) -> None:
-    with RetentlyServer() as server:
-        s = store(url)
-        assert s.load() is None and s.version() == 0
-        first, second = stored(server, fresh_token(server)), stored(server, fresh_token(server))
-        s.save(first)
-        assert s.load() == first and s.version() == 1
-        s.save(second)
-        assert s.load() == second and s.version() == 2
-        assert RedisStore(url, key=s.key + "-other").load() is None  # one document per key
-
-
-def test_a_due_token_is_refreshed_and_saved_before_the_caller_sees_it(url: str) -> None:
-    with RetentlyServer(rotate_refresh_tokens=True) as server:
-        s = store(url)
-        seen: list[tuple[str, str | None]] = []
-
-        def hook(token: object) -> None:
-            saved = s.load()
-            assert saved is not None
-            seen.append((saved.access_token, saved.refresh_token))
-
-        manager = manager_with(server, s, on_refresh=hook)
-        token = manager.access_token()
-        saved = s.load()
-        assert saved is not None and saved.access_token == token
-        assert server.refresh_token_valid(saved.refresh_token)
-        assert seen == [(token, saved.refresh_token)]
-        assert s.version() == 2
-        before = server.counts["refresh_token"]
-        assert TokenManager.from_store(RedisStore(url, key=s.key)).access_token() == token
-        assert server.counts["refresh_token"] == before
-
-
-def test_a_failed_refresh_leaves_the_stored_document_unchanged(url: str) -> None:
-    with RetentlyServer(rotate_refresh_tokens=True) as server:
-        s = store(url)
-        manager = manager_with(server, s)
-        before, version = s.load(), s.version()
-        server.inject("html_500")
-        with pytest.raises(Exception, match="500"):
-            manager.access_token()
-        assert s.load() == before and s.version() == version
-
-
-def test_the_lock_excludes_other_clients_and_a_wait_past_lock_timeout_is_a_store_error(url: str) -> None:
-    holder = store(url)
-    waiter = RedisStore(url, key=holder.key, lock_timeout=0.3)
-    neighbour = RedisStore(url, key=holder.key + "-n", lock_timeout=0.3)
-    with holder.locked():
-        started = time.monotonic()
-        with pytest.raises(StoreError, match=r"stayed locked by another holder for 0\.3 s"), waiter.locked():
-            pass
-        assert time.monotonic() - started < 10
-        with neighbour.locked():
-            pass
-    with waiter.locked():
-        pass
-
-
-def test_threads_of_one_process_take_turns(url: str) -> None:
-    s = store(url)
-    inside = most = 0
-    guard = threading.Lock()
-
-    def turn() -> None:
-        nonlocal inside, most
-        with s.locked():
-            with guard:
-                inside += 1
-                most = max(most, inside)
-            time.sleep(0.02)
-            with guard:
-                inside -= 1
-
-    threads = [threading.Thread(target=turn) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert most == 1
+@pytest.fixture
+def make(url: str) -> StoreFactory:
+    return functools.partial(store, url)
 
 
 def test_a_holder_whose_ttl_ran_out_cannot_release_or_overwrite_the_next_holder(url: str) -> None:
@@ -172,25 +109,16 @@ def test_the_stale_holder_does_not_delete_the_next_holders_lock(url: str) -> Non
 def test_connection_refused_is_a_store_error_naming_no_password() -> None:
     s = RedisStore(f"redis://:hunter2-secret-pw@127.0.0.1:{free_port()}/0", key=unique_key(), connect_timeout=2)
     assert "hunter2" not in repr(s) and ":***@127.0.0.1" in repr(s)
-    for action in (s.load, s.version, lambda: s.locked().__enter__()):
-        started = time.monotonic()
-        with pytest.raises(StoreError, match="Redis credentials store") as caught:
-            action()
-        assert time.monotonic() - started < 10
-        assert "hunter2" not in str(caught.value)
+    check_each_action_fails_within_10_s(
+        (s.load, s.version, lambda: s.locked().__enter__()), "Redis credentials store", secret="hunter2"
+    )
 
 
 def test_a_server_that_never_answers_is_a_store_error_within_the_socket_timeout() -> None:
-    def silent(conn: RawConnection) -> None:
-        conn.server.stopped.wait(30)
-
     with RawServer(silent) as raw:
         s = RedisStore(f"redis://user:silent-secret-pw@127.0.0.1:{raw.port}/0", key=unique_key(), socket_timeout=1)
-        started = time.monotonic()
-        with pytest.raises(StoreError, match="timed out") as caught:
-            s.load()
-        assert time.monotonic() - started < 10
-        assert "silent-secret-pw" not in str(caught.value) and "silent-secret-pw" not in repr(s)
+        check_each_action_fails_within_10_s([s.load], "timed out", secret="silent-secret-pw")
+        assert "silent-secret-pw" not in repr(s)
 
 
 def test_a_wrong_password_is_a_store_error_naming_neither_password(url: str) -> None:
