@@ -389,3 +389,12 @@ def test_discriminator_mapping_to_an_object_is_read_as_an_annotation(build: Buil
     b.accepts({"kind": "b", "s": "x"})
     b.rejects({"kind": "b", "s": 1}, "$.s")
     b.rejects({"kind": "c"})
+
+
+def test_a_long_enum_is_named_in_a_short_message(build: Builder) -> None:
+    """SPDX's 811 license ids made a 13 KB problem message; it lists the first values and counts them."""
+    b = build("long_enum", {"$schema": D7, "type": "string", "enum": [f"id-{i}" for i in range(300)]})
+    b.accepts("id-299")
+    error = b.rejects("nope", "$")
+    assert len(str(error)) < 500, str(error)
+    assert '"id-0"' in str(error) and "300 values" in str(error), str(error)

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 from ..ir import Node
 from ..templates._runtime import child
-from .common import _all_props, _consts, _required, _show
+from .common import _all_props, _consts, _required, expected_one_of
 
 
 def any_of(w: Writer, n: Node, building: bool) -> list[str]:
@@ -83,7 +83,7 @@ def one_of(w: Writer, n: Node, building: bool) -> list[str]:
     if tag is not None:
         key, pairs = tag
         values = tuple(p[0] for p in pairs)
-        message = "expected one of " + ", ".join(_show(x) for x in values)
+        message = expected_one_of(values)
         lines += [
             f"    if tag is not _MISSING and tag not in {w.const_set(values)}:",
             f"        problems.append(_Problem(path + {child('', key)!r}, {message!r}))",

@@ -95,6 +95,20 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+SHOWN_VALUES = 10
+"""How many allowed values a problem message lists before it counts the rest."""
+
+
+def expected_one_of(values: Any) -> str:
+    """`expected one of "a", "b", ...`: the first SHOWN_VALUES values, then how many there are (a schema may list
+    hundreds: SPDX license ids)."""
+    values = list(values)
+    shown = ", ".join(_show(x) for x in values[:SHOWN_VALUES])
+    if len(values) > SHOWN_VALUES:
+        shown += f", ... ({len(values)} values)"
+    return "expected one of " + shown
+
+
 def _required(node: Node) -> list[str]:
     out = list(node.required)
     for member in node.all_of:

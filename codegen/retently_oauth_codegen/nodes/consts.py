@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..converter import Writer
 
-from .common import py_literal
+from .common import SHOWN_VALUES, expected_one_of, py_literal
 
 
 def equal_check(w: Writer, values: list[Any], message: str) -> list[str]:
+    if message.startswith("expected one of ") and len(values) > SHOWN_VALUES:
+        message = expected_one_of(values)
     if all(type(x) is str for x in values):
         return [
             f"if type(v) is not str or v not in {w.const_set(tuple(values))}:",
