@@ -19,7 +19,7 @@ def _install(session: nox.Session, extras: str = DEV) -> None:
 def _tests(session: nox.Session) -> None:
     # Two pytest-xdist workers (the CI machine has two cores; most tests wait on sockets and subprocesses). The tests
     # of a module with a module-scoped fixture stay on one worker (tests/conftest.py); `-- -n 0` runs in one process.
-    session.run("pytest", "-q", "-n", "2", "--shared-fixtures-together", *session.posargs)
+    session.run("pytest", "-q", "-n", "2", "--keep-modules-together", *session.posargs)
 
 
 def _lint(session: nox.Session) -> None:

@@ -1,5 +1,5 @@
-"""Shared test fixtures, and how `nox -s ci` spreads the suite over two pytest-xdist workers (`-n 2 --dist
-sharedfixtures`; `-n 0` runs it in one process)."""
+"""Shared test fixtures, and how `nox -s ci` spreads the suite over two pytest-xdist workers (`-n 2
+--keep-modules-together`; `-n 0` runs it in one process)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHARED_FIXTURE = re.compile(r"""@pytest\.fixture\(\s*scope\s*=\s*["'](?:module|class|package)["']""")
-"""A fixture set up once for many tests of its module (a browser, a generated package, a server)."""
+KEPT_TOGETHER = re.compile(
+    r"""@pytest\.fixture\(\s*scope\s*=\s*["'](?:module|class|package)["']|^pytestmark = pytest\.mark\.xdist_group\(""",
+    re.MULTILINE,
+)
+"""A fixture set up once for many tests of its module (a browser, a generated package, a server), or a module that
+asks for one worker (`pytestmark = pytest.mark.xdist_group(...)`: its tests share state, e.g. what they printed)."""
 
 
 @pytest.fixture
@@ -22,11 +26,12 @@ def root() -> Path:
 
 
 @cache
-def shares_a_fixture(path: str) -> bool:
-    """Whether the test module at `path` (relative to the root) defines a module-, class- or package-scoped
-    fixture. Read as text: the xdist controller schedules by test id and imports no test module."""
+def kept_together(path: str) -> bool:
+    """Whether the tests of the module at `path` (relative to the root) run on one worker: it defines a module-,
+    class- or package-scoped fixture, or asks to. Read as text: the xdist controller schedules by test id and
+    imports no test module."""
     try:
-        return bool(SHARED_FIXTURE.search((ROOT / path).read_text(encoding="utf-8")))
+        return bool(KEPT_TOGETHER.search((ROOT / path).read_text(encoding="utf-8")))
     except OSError:
         return False
 
@@ -34,27 +39,27 @@ def shares_a_fixture(path: str) -> bool:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("xdist")
     group.addoption(
-        "--shared-fixtures-together",
+        "--keep-modules-together",
         action="store_true",
-        help="with -n: the tests of a module that defines a module-scoped fixture run on one worker (the fixture "
-        "is set up once); every other test goes, on its own, to whichever worker is free",
+        help="with -n: the tests of a module that defines a module-scoped fixture (or is marked xdist_group) run on "
+        "one worker; every other test goes, on its own, to whichever worker is free",
     )
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """One work unit per module with a shared fixture, one per test otherwise. (xdist's own `--dist loadgroup`
+    """One work unit per module kept together, one per test otherwise. (xdist's own `--dist loadgroup`
     cannot be used for this: it marks a group by rewriting the test id, which pytest 9.2 no longer lets it do.)"""
-    if not config.getoption("shared_fixtures_together"):
+    if not config.getoption("keep_modules_together"):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]
+    class ModulesTogetherScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return path if shares_a_fixture(path) else nodeid
+            return path if kept_together(path) else nodeid
 
-    return SharedFixtureScheduling(config, log)
+    return ModulesTogetherScheduling(config, log)
 
 
 pytest_plugins = ["retently_oauth.pytest_plugin"]

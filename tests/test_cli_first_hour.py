@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
@@ -40,6 +41,10 @@ BOUND = 30.0
 """Hang guard for each step."""
 OUTPUTS: list[str] = []
 """Everything the commands of this module printed, for the secret sweep at the end."""
+
+pytestmark = pytest.mark.xdist_group("test_cli_first_hour")
+"""One xdist worker runs the whole module (tests/conftest.py): the sweep at the end reads every test's OUTPUTS, and
+`serve` uses one store path (under the temporary directory) for every run."""
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -470,16 +475,19 @@ def test_a_retry_says_what_it_waits_for_and_quiet_says_nothing(tmp_path: Path) -
 
 
 def test_a_slow_server_gets_a_still_waiting_line(tmp_path: Path) -> None:
-    store = tmp_path / "c.json"
+    stores = [tmp_path / "c.json", tmp_path / "quiet.json"]
     with RetentlyServer(slow_seconds=5) as server:
-        logged_in_store(server, store)
-        server.inject("slow")
-        done = run("refresh", "--store", str(store))
+        for store in stores:
+            logged_in_store(server, store)
+        server.inject("slow", "slow")  # both refreshes below wait 5 s for their answer, side by side
+        with ThreadPoolExecutor(2) as pool:
+            plain = pool.submit(run, "refresh", "--store", str(stores[0]))
+            quiet = pool.submit(run, "refresh", "--store", str(stores[1]), "-q")
+            done, quiet_done = plain.result(), quiet.result()
+        assert server.counts["refresh_token"] == 4  # the two setups' and the two slow ones
         assert done.returncode == 0, done.stderr
         assert "still waiting for the token endpoint" in done.stderr and "Ctrl-C" in done.stderr
-        server.inject("slow")
-        done = run("refresh", "--store", str(store), "-q")
-        assert done.returncode == 0 and done.stderr == ""
+        assert quiet_done.returncode == 0 and quiet_done.stderr == ""
 
 
 def test_verbose_logs_each_request_with_its_timing_and_masks_secrets(tmp_path: Path) -> None:
