@@ -8,6 +8,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -43,8 +44,13 @@ SECRET_KEY = "KEY-Zq7Lm2Xv9Kp4"
 def test_a_drip_fed_body_ends_in_transport_error_within_the_total_timeout() -> None:
     with RawServer(drip_body(0.5, body=b"x" * 1000)) as server:
         http = AuthorizedHTTP(ApiKeyAuth(SECRET_KEY), base_url=server.url("/"), total_timeout=3)
-        for preload in (True, False):
-            outcome = call_within(5, functools.partial(http.get, "/api/v2/customers", preload_content=preload))
+
+        def get(preload: bool) -> object:
+            return call_within(5, functools.partial(http.get, "/api/v2/customers", preload_content=preload))
+
+        with ThreadPoolExecutor(2) as pool:  # read at once and streamed, side by side
+            outcomes = list(pool.map(get, (True, False)))
+        for outcome in outcomes:
             assert isinstance(outcome, TransportError), outcome
             assert "total timeout" in str(outcome)
 
