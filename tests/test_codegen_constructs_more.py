@@ -398,3 +398,28 @@ def test_a_long_enum_is_named_in_a_short_message(build: Builder) -> None:
     error = b.rejects("nope", "$")
     assert len(str(error)) < 500, str(error)
     assert '"id-0"' in str(error) and "300 values" in str(error), str(error)
+
+
+TYPELESS_ROOTS: dict[str, tuple[Json, list[Json]]] = {
+    # name: (root schema without `type`, documents: jsonschema judges each)
+    "additional": ({"$schema": D7, "additionalProperties": {"type": "boolean"}}, [{"foo": True}, {"foo": 1}, 5]),
+    "pattern": (
+        {"$schema": D7, "patternProperties": {"^a": {"type": "integer"}}, "additionalProperties": False},
+        [{"a": 1}, {"b": 1}, {"a": "x"}, "s"],
+    ),
+    "items": ({"$schema": D7, "items": [{"type": "integer"}], "additionalItems": False}, [[1], [1, 2], ["x"], {}]),
+    "minimum": ({"$schema": D7, "minimum": 1.1}, [2, 0.6, "x"]),
+    "max_length": ({"$schema": D7, "maxLength": 2}, ["fo", "foo", 100]),
+    "dependencies": ({"$schema": D7, "dependencies": {"bar": ["foo"]}}, [{"bar": 2, "foo": 1}, {"bar": 2}, "bar"]),
+    "false": (False, [1, {}, None]),
+    "true": (True, [1, {}, None]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TYPELESS_ROOTS))
+def test_a_root_without_type_keeps_its_keywords(build: Builder, name: str) -> None:
+    schema, docs = TYPELESS_ROOTS[name]
+    b = build(f"typeless_{name}", schema)
+    assert b.pkg.ROOT is not None
+    for doc in docs:
+        b.agrees(doc)

@@ -308,6 +308,7 @@ class Builder:
         self.class_name = parsed.class_name
         self.documents: dict[str, Any] = {}
         self._scopes: Scopes | None = None
+        self.raw_root = raw_root
         dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
         dialect = dialect if isinstance(dialect, str) else ""
         self.schema.strict_integers = "draft-04" in dialect or "draft-03" in dialect
@@ -619,7 +620,9 @@ class Builder:
         try:
             obj = self.parser._load_ref_schema_object(key)
         except Exception:
-            return
+            if not isinstance(self.raw_root, bool):
+                return
+            obj = self.raw_root  # the schema `true` or `false`: an alias any value (or none) is valid for
         node = self.node(obj, key, self.root_doc, key=key)
         if _definitions_only(node):
             return
@@ -850,19 +853,26 @@ def where_is_root(where: str) -> bool:
     return where.endswith("#") or where.endswith("#/")
 
 
+_ASSERTIONS = (
+    "types", "ref", "enum", "not_", "if_", "additional", "items", "contains", "property_names",
+    "unevaluated_properties", "unevaluated_items", "min_length", "max_length", "pattern", "format", "minimum",
+    "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of", "min_items", "max_items", "min_properties",
+    "max_properties",
+)  # fmt: skip
+_ASSERTION_COLLECTIONS = (
+    "properties", "required", "pattern_properties", "prefix_items", "dependent_required", "dependent_schemas",
+    "all_of", "any_of", "one_of",
+)  # fmt: skip
+
+
 def _definitions_only(node: Node) -> bool:
+    """The schema asserts nothing (a document root that only holds `$defs`): no keyword of any JSON type."""
     return (
-        node.types is None
-        and node.boolean is None
-        and node.ref is None
-        and not node.properties
-        and not node.all_of
-        and not node.any_of
-        and not node.one_of
-        and node.enum is None
+        node.boolean is None
         and not node.has_const
-        and node.not_ is None
-        and node.if_ is None
+        and not node.unique_items
+        and all(getattr(node, name) is None for name in _ASSERTIONS)
+        and not any(getattr(node, name) for name in _ASSERTION_COLLECTIONS)
     )
 
 
