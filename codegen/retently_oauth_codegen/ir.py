@@ -617,6 +617,7 @@ class Builder:
     def _root_without_model(self, used: set[str]) -> None:
         """The parser made no model at the root (a bare `$ref`, say): ROOT is what it leads to, or an alias."""
         key = f"{self.root_doc}#"
+        obj: Any
         try:
             obj = self.parser._load_ref_schema_object(key)
         except Exception:
