@@ -423,3 +423,34 @@ def test_a_root_without_type_keeps_its_keywords(build: Builder, name: str) -> No
     assert b.pkg.ROOT is not None
     for doc in docs:
         b.agrees(doc)
+
+
+def test_dynamic_ref_to_boolean_definitions(build: Builder) -> None:
+    schema = {
+        "$schema": D2020,
+        "$defs": {"true": True, "false": False},
+        "properties": {"true": {"$dynamicRef": "#/$defs/true"}, "false": {"$dynamicRef": "#/$defs/false"}},
+    }
+    b = build("dyn_boolean", schema)
+    b.accepts({"true": 1})
+    b.rejects({"false": 1}, "$.false")
+
+
+def test_unsatisfiable_subschemas_generate_like_false(build: Builder) -> None:
+    """allOf with a `false` member, anyOf/oneOf of only `false`: valid schemas no value matches (the parser
+    refuses them), generated as `false` is."""
+    schema = {
+        "$schema": D7,
+        "type": "object",
+        "definitions": {"Never": {"anyOf": [False]}},
+        "properties": {
+            "a": {"allOf": [{"type": "string"}, False]},
+            "b": {"oneOf": [False, False]},
+            "c": {"$ref": "#/definitions/Never"},
+            "d": {"type": "integer"},
+        },
+    }
+    b = build("unsatisfiable", schema)
+    b.accepts({"d": 1})
+    for key in "abc":
+        b.rejects({key: "x"}, f"$.{key}")

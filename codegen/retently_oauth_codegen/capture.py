@@ -43,7 +43,10 @@ class CapturingParser(JsonSchemaParser):
         super()._record_schema_object(reference, obj)
 
     def _schema_object(self, raw: object) -> Any:
-        return super()._schema_object(sanitize(raw))
+        raw = sanitize(raw)
+        if raw is False:  # an unsatisfiable schema: the parser reads `false` this way (not by validating it)
+            return self.SCHEMA_OBJECT_TYPE(is_boolean_schema_false=True)
+        return super()._schema_object(raw)
 
 
 def _discriminator_ok(value: Any) -> bool:
@@ -55,11 +58,23 @@ def _discriminator_ok(value: Any) -> bool:
     return mapping is None or (isinstance(mapping, dict) and all(isinstance(v, str) for v in mapping.values()))
 
 
+def _unsatisfiable(value: dict[str, Any]) -> bool:
+    """allOf with a `false` member, anyOf/oneOf of only `false` members: no value matches."""
+    all_of = value.get("allOf")
+    if isinstance(all_of, list) and any(x is False for x in all_of):
+        return True
+    return any(
+        isinstance(value.get(k), list) and value[k] and all(x is False for x in value[k]) for k in ("anyOf", "oneOf")
+    )
+
+
 def sanitize(raw: Any) -> Any:
-    """The schema with each `discriminator` (an OpenAPI annotation, no JSON Schema assertion) the parser cannot
-    read made readable: mapping values that are not `$ref` strings (pydantic's nested discriminators write
-    objects there) are left out, a discriminator without a string propertyName is dropped. Unchanged (the same
-    object) when there is none; else a copy."""
+    """The schema with what the parser refuses, although JSON Schema allows it, made readable:
+    - each `discriminator` (an OpenAPI annotation, no JSON Schema assertion): mapping values that are not `$ref`
+      strings (pydantic's nested discriminators write objects there) are left out, a discriminator without a
+      string propertyName is dropped;
+    - an unsatisfiable subschema (`_unsatisfiable`) becomes `false`, which means the same.
+    Unchanged (the same object) when there is none of these; else a copy."""
     from .scopes import LISTS, MAPS, ONE, subschemas
 
     def bad(value: Any, depth: int) -> bool:
@@ -67,11 +82,15 @@ def sanitize(raw: Any) -> Any:
             return False
         if "discriminator" in value and not _discriminator_ok(value["discriminator"]):
             return True
+        if _unsatisfiable(value):
+            return True
         return any(bad(sub, depth + 1) for sub, _ in subschemas(value, ""))
 
     def fix(value: Any, depth: int) -> Any:
         if not bad(value, depth):
             return value
+        if _unsatisfiable(value):
+            return False
         out = dict(value)
         disc = out.get("discriminator")
         if "discriminator" in out and not _discriminator_ok(disc):

@@ -396,7 +396,9 @@ class Builder:
 
     def node(self, obj: Any, where: str, document: str, key: str | None = None) -> Node:
         if isinstance(obj, dict):
-            obj = JsonSchemaObject.model_validate(sanitize(obj))
+            obj = sanitize(obj)
+        if isinstance(obj, dict):
+            obj = JsonSchemaObject.model_validate(obj)
             self.keep.append(obj)
         if isinstance(obj, bool):
             n = Node(len(self.schema.nodes), where, boolean=obj)
