@@ -454,3 +454,16 @@ def test_unsatisfiable_subschemas_generate_like_false(build: Builder) -> None:
     b.accepts({"d": 1})
     for key in "abc":
         b.rejects({key: "x"}, f"$.{key}")
+
+
+def test_ref_to_a_dynamic_anchor_by_its_plain_name(build: Builder) -> None:
+    """A `$dynamicAnchor` is also a plain-name fragment for `$ref` (2020-12 core 8.2.2)."""
+    schema = {
+        "$schema": D2020,
+        "type": "array",
+        "items": {"$ref": "#items"},
+        "$defs": {"foo": {"$dynamicAnchor": "items", "type": "string"}},
+    }
+    b = build("ref_dynamic_anchor", schema)
+    b.accepts(["a"])
+    b.rejects([1], "$[0]")

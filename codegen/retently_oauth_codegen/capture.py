@@ -42,11 +42,47 @@ class CapturingParser(JsonSchemaParser):
         self.captured.append((reference, obj))
         super()._record_schema_object(reference, obj)
 
+    def _prepare_schema_resources(self, raw: dict[str, Any], path_parts: list[str]) -> dict[str, Any]:
+        return super()._prepare_schema_resources(with_plain_anchors(raw), path_parts)
+
     def _schema_object(self, raw: object) -> Any:
         raw = sanitize(raw)
         if raw is False:  # an unsatisfiable schema: the parser reads `false` this way (not by validating it)
             return self.SCHEMA_OBJECT_TYPE(is_boolean_schema_false=True)
         return super()._schema_object(raw)
+
+
+def with_plain_anchors(raw: Any) -> Any:
+    """The document with an `$anchor` beside each `$dynamicAnchor` of the same name (a `$dynamicAnchor` is also a
+    plain-name fragment for `$ref`; the parser indexes `$anchor`s only). The same object when there is none."""
+    from .scopes import LISTS, MAPS, ONE
+
+    def fix(value: Any, depth: int) -> Any:
+        if not isinstance(value, dict) or depth > 200:
+            return value
+        out = value
+        dynamic = value.get("$dynamicAnchor")
+        if isinstance(dynamic, str) and "$anchor" not in value:
+            out = {**value, "$anchor": dynamic}
+        for key in ONE:
+            sub = out.get(key)
+            if isinstance(sub, dict) and (new := fix(sub, depth + 1)) is not sub:
+                out = {**out, key: new}
+        for key in LISTS:
+            sub = out.get(key)
+            if isinstance(sub, list):
+                items = [fix(x, depth + 1) for x in sub]
+                if any(a is not b for a, b in zip(items, sub, strict=True)):
+                    out = {**out, key: items}
+        for key in MAPS:
+            sub = out.get(key)
+            if isinstance(sub, dict):
+                entries = {k: fix(v, depth + 1) for k, v in sub.items()}
+                if any(entries[k] is not sub[k] for k in sub):
+                    out = {**out, key: entries}
+        return out
+
+    return fix(raw, 0)
 
 
 def _discriminator_ok(value: Any) -> bool:
