@@ -467,3 +467,38 @@ def test_ref_to_a_dynamic_anchor_by_its_plain_name(build: Builder) -> None:
     b = build("ref_dynamic_anchor", schema)
     b.accepts(["a"])
     b.rejects([1], "$[0]")
+
+
+def test_a_union_member_that_is_a_union_is_written_back(build: Builder) -> None:
+    """oneOf -> $ref -> oneOf: the member alias is itself a union of classes; unstructure dispatches through it."""
+    one = {
+        "oneOf": [
+            {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+            {"type": "object", "required": ["c"], "properties": {"c": {"type": "integer"}}},
+        ]
+    }
+    p = {
+        "oneOf": [
+            {"$ref": "#/definitions/one"},
+            {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}},
+        ]
+    }
+    schema = {"$schema": D7, "type": "object", "properties": {"p": p}, "definitions": {"one": one}}
+    b = build("nested_union", schema)
+    b.accepts({"p": {"b": 1}})
+    b.accepts({"p": {"c": 1}})
+    b.accepts({"p": {"a": 1}})
+    b.rejects({"p": {"b": 1, "c": 1}}, "$.p")
+
+
+def test_a_schema_nested_too_deep_is_a_short_one_line_error(tmp_path: Path) -> None:
+    """pydantic's recursion-depth dump was a 1 MB "one-line" error; a parser message is kept short."""
+    schema: Json = {"type": "integer"}
+    for _ in range(400):
+        schema = {"type": "object", "properties": {"a": schema}}
+    path = _write(tmp_path, {"schema.json": {"$schema": D7, **schema}})
+    done = _cli("generate", "--schema", str(path), "--out", str(tmp_path / "out"), "--package", "deep400")
+    assert done.returncode == 2, done.stderr[-500:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 600, (len(done.stderr), done.stderr[:300])
+    assert "schema.json#" in lines[0] and "Traceback" not in done.stderr

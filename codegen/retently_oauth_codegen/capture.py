@@ -27,6 +27,10 @@ DMCG_VERSION = "0.89.0"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+MESSAGE_LIMIT = 300
+"""How much of the parser's own error message a one-line error quotes."""
+
+
 class GenerationError(Exception):
     """The generator cannot produce output; the message is one line and names the JSON pointer at fault."""
 
@@ -207,7 +211,11 @@ def parse(schema_path: Path, class_name: str | None = None) -> Parsed:
             if first.startswith("Blocked unsafe local $ref:"):
                 ref = first.partition(":")[2].strip()
                 raise GenerationError(f"{schema_path.name}#: $ref {ref} leaves the schema's directory") from None
+            if isinstance(exc, RecursionError) or "recursion_depth_exceeded" in text:
+                raise GenerationError(f"{schema_path.name}#: schema nested too deeply") from None
             message = " ".join(text.split()) or type(exc).__name__
+            if len(message) > MESSAGE_LIMIT:  # pydantic lists every error with its input
+                message = message[:MESSAGE_LIMIT] + " [...]"
             raise GenerationError(f"{schema_path.name}#: datamodel-code-generator cannot parse it: {message}") from None
     parsed = Parsed(parser, list(parser.results), class_name=class_name)
     for reference, obj in parser.captured:

@@ -67,19 +67,28 @@ def _part(py: Py | None, kind: str) -> Py | None:
     return None
 
 
-def _isinstance_test(py: Py, schema: Schema) -> str | None:
+def _isinstance_test(py: Py, schema: Schema, var: str = "X", seen: frozenset[str] = frozenset()) -> str | None:
+    """A Python test that a structured value `var` is represented as `py` (None when no test tells it apart). An
+    alias of a union (a union member that is itself a oneOf) is tested as any of its members that build."""
     if py.kind in ("class", "enum"):
-        return f"type(X) is {py.name}"
+        return f"type({var}) is {py.name}"
     if py.kind == "alias":
+        if py.name in seen:
+            return None
         node = schema.models[py.name].node
         assert node.own_py is not None
-        return _isinstance_test(node.own_py, schema)
+        return _isinstance_test(node.own_py, schema, var, seen | {py.name})
+    if py.kind == "union":
+        tests = [_isinstance_test(a, schema, var, seen) for a in py.args if builds(a, schema)]
+        if not tests or any(t is None for t in tests):
+            return None
+        return "(" + " or ".join(t for t in tests if t is not None) + ")"
     return {
-        "datetime": "isinstance(X, _datetime)",
-        "date": "type(X) is _date",
-        "uuid": "isinstance(X, _UUID)",
-        "list": "type(X) is list",
-        "dict": "type(X) is dict",
+        "datetime": f"isinstance({var}, _datetime)",
+        "date": f"type({var}) is _date",
+        "uuid": f"isinstance({var}, _UUID)",
+        "list": f"type({var}) is list",
+        "dict": f"type({var}) is dict",
     }.get(py.kind)
 
 
