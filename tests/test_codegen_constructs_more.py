@@ -6,13 +6,16 @@ allOf, `$ref`, anyOf/oneOf and if/then/else, and `codegen diff` classifying them
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from retently_oauth_codegen.generate import GenerationError, generate
 
-from .test_codegen_regressions import D7, D2020, Builder, _cli
+from .test_codegen_regressions import D7, D2020, Builder, Built, _cli
 
 Json = Any
 D2019 = "https://json-schema.org/draft/2019-09/schema"
@@ -502,3 +505,20 @@ def test_a_schema_nested_too_deep_is_a_short_one_line_error(tmp_path: Path) -> N
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and len(lines[0]) < 600, (len(done.stderr), done.stderr[:300])
     assert "schema.json#" in lines[0] and "Traceback" not in done.stderr
+
+
+# --- the generated code type-checks (last: it checks what the tests above generated) --------------------------------
+
+
+def test_mypy_strict_on_these_packages(build: Builder, tmp_path: Path) -> None:
+    built = [m for m in build.made.values() if isinstance(m, Built)]
+    if not built:
+        pytest.fail("no package was generated in this module run")
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nstrict = True\npython_version = 3.10\n")
+    command = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(tmp_path / "cache")]
+    for m in built:
+        command += ["-p", m.package_dir.name]
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(m.package_dir.parent) for m in built)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
