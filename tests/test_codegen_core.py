@@ -30,10 +30,12 @@ ROOTS: dict[str, tuple[dict[str, Any], Any, Any]] = {
 @pytest.fixture
 def packages(tmp_path: Path) -> Iterator[dict[str, Any]]:
     out = tmp_path / "out"
+    out.mkdir()
     for name, (schema, _, _) in ROOTS.items():
         path = tmp_path / f"{name}.schema.json"
         path.write_text(json.dumps(schema))
-        generate(path, out, package=f"core_{name}")
+        built = generate(path, tmp_path / name, package=f"core_{name}")  # each package an --out of its own
+        built.rename(out / built.name)
     sys.path.insert(0, str(out))
     try:
         yield {name: importlib.import_module(f"core_{name}") for name in ROOTS}

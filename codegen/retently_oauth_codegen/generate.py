@@ -5,27 +5,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+import keyword
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from . import converter, docs, ir
 from . import models as models_writer
 from .capture import DMCG_VERSION, TEMPLATES, GenerationError, parse
+from .layout import DOCS, OUTPUT, PACKAGE, ROOT_DIR, SCHEMA
 from .nodes.common import builds
-from .scopes import Scopes
+from .scopes import Scopes, subschemas
 
-__all__ = ["DMCG_VERSION", "DOCS", "OUTPUT", "PACKAGE", "SCHEMA", "GenerationError", "generate", "render"]
+__all__ = [
+    "DMCG_VERSION",
+    "DOCS",
+    "OUTPUT",
+    "PACKAGE",
+    "ROOT_DIR",
+    "SCHEMA",
+    "GenerationError",
+    "check_package_name",
+    "generate",
+    "render",
+]
 
-ROOT_DIR = Path(__file__).resolve().parent.parent.parent
-SCHEMA = ROOT_DIR / "schema" / "retently_oauth.schema.json"
-OUTPUT = ROOT_DIR / "generated"
-PACKAGE = "retently_oauth_models"
-DOCS = Path("docs") / "models"
+TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+"""JSON Schema's type names (draft-03 also has `any`)."""
 LINE_LENGTH = "120"
 _PACKAGE_NAMES: tuple[str, ...] = ("UNSET", "DocumentError", "Problem", "Unset", "STRUCTURERS", "UNSTRUCTURERS")
 _PACKAGE_NAMES += ("make_converter", "register_hooks", "structure_hook")
@@ -74,7 +87,9 @@ def load(schema_path: Path, class_name: str | None = None) -> ir.Schema:
     if not isinstance(raw, (dict, bool)):
         raise GenerationError(f"{schema_path.name}#: a schema is an object or a boolean")
     if isinstance(raw, dict):
-        Scopes(schema_path.resolve().parent, schema_path.resolve().name).check()
+        scopes = Scopes(schema_path.resolve().parent, schema_path.resolve().name)
+        check_types(schema_path.resolve().parent, [schema_path.resolve().name, *scopes.by_doc])
+        scopes.check()
     parsed = parse(schema_path, class_name)
     try:
         return ir.build(parsed, raw, schema_path.resolve().parent, schema_path.resolve().name)
@@ -82,6 +97,41 @@ def load(schema_path: Path, class_name: str | None = None) -> ir.Schema:
         raise
     except RecursionError:
         raise GenerationError(f"{schema_path.name}#: schema nested too deeply") from None
+
+
+def check_types(base: Path, documents: list[str]) -> None:
+    """Refuses a `type` that names no JSON Schema type (`"strin"`) anywhere in the schema's documents: the parser
+    would make it `Any`, which accepts every value."""
+    for document in dict.fromkeys(documents):
+        try:
+            raw = json.loads((base / document).read_bytes())
+        except (OSError, ValueError):
+            continue  # the parser reports a document it cannot read
+        if not isinstance(raw, dict):
+            continue
+        dialect = raw.get("$schema")
+        known = (*TYPES, "any") if isinstance(dialect, str) and "draft-03" in dialect else TYPES
+        stack: list[tuple[dict[str, Any], str]] = [(raw, "")]
+        while stack:
+            schema, pointer = stack.pop()
+            named = schema.get("type")
+            listed = [(f"{pointer}/type", named)] if isinstance(named, str) else []
+            if isinstance(named, list):
+                listed = [(f"{pointer}/type/{i}", name) for i, name in enumerate(named)]
+            for at, name in listed:
+                if isinstance(name, str) and name not in known:
+                    raise GenerationError(
+                        f"{document}#{at}: unknown type {name!r} (JSON Schema's types are {', '.join(known)})"
+                    )
+            stack.extend(reversed(list(subschemas(schema, pointer))))
+
+
+def check_package_name(package: str) -> None:
+    """Refuses a `--package` that no `import` statement can name."""
+    if not package.isidentifier():
+        raise GenerationError(f"--package {package!r} is not a Python identifier")
+    if keyword.iskeyword(package):
+        raise GenerationError(f"--package {package!r} is a Python keyword: no import statement can name it")
 
 
 def render(
@@ -99,8 +149,7 @@ def render(
 def _render(schema_path: Path, *, package: str, class_name: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """The package's files and its reference pages (`docs.py`), by name."""
     schema_path = Path(schema_path)
-    if not package.isidentifier():
-        raise GenerationError(f"--package {package!r} is not a Python identifier")
+    check_package_name(package)
     digest = hashlib.sha256(schema_path.read_bytes()).hexdigest() if schema_path.is_file() else ""
     spec = load(schema_path, class_name)
     env = jinja2.Environment(
@@ -171,13 +220,71 @@ def generate(
     class_name: str | None = None,
 ) -> Path:
     """Writes `output/<package>/` and the reference pages `output/docs/models/`, replacing what was there; returns
-    the package directory."""
+    the package directory. Refuses (before writing anything) to replace a directory holding a file the generator
+    did not write, or the reference pages of another package."""
     files, pages = _render(Path(schema_path), package=package, class_name=class_name)
     target = Path(output) / package
-    for directory, contents in ((target, files), (Path(output) / DOCS, pages)):
+    pages_dir = Path(output) / DOCS
+    _check_replaceable(target, _generated_module, "no 'do not edit' header")
+    owner = _pages_owner(pages_dir)
+    if owner is not None and owner != package:
+        raise GenerationError(
+            f"{pages_dir} holds the reference pages of package {owner!r}: give {package!r} an --out of its own"
+        )
+    written = _linked_pages(pages_dir) | ({"index.md"} if owner is not None else set())
+    _check_replaceable(pages_dir, lambda path: path.name in written, "not a page of its generated index.md")
+    for directory, contents in ((target, files), (pages_dir, pages)):
         if directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         for name, text in sorted(contents.items()):
             (directory / name).write_text(text, encoding="utf-8", newline="\n")
     return target
+
+
+_HEADER = re.compile(r"# Generated by retently-oauth \S+ codegen with datamodel-code-generator \S+: do not edit\.\n")
+_INDEX_TITLE = re.compile(r"# (\w+): reference\n")
+_PAGE_LINK = re.compile(r"\]\(([^()/\\]+\.md)\)")
+
+
+def _generated_module(path: Path) -> bool:
+    """A file of a generated package: one that starts with the "do not edit" header, or the empty `py.typed`."""
+    if path.name == "py.typed":
+        return path.stat().st_size == 0
+    with path.open("rb") as f:
+        first = f.readline(500)
+    return _HEADER.fullmatch(first.decode("utf-8", "replace")) is not None
+
+
+def _pages_owner(pages_dir: Path) -> str | None:
+    """The package whose reference pages `pages_dir` holds, from the first line of its `index.md`."""
+    index = pages_dir / "index.md"
+    if not index.is_file():
+        return None
+    with index.open("rb") as f:
+        found = _INDEX_TITLE.fullmatch(f.readline(500).decode("utf-8", "replace"))
+    return found.group(1) if found else None
+
+
+def _linked_pages(pages_dir: Path) -> set[str]:
+    """The pages a generated `index.md` links to (the generator wrote them with it)."""
+    if _pages_owner(pages_dir) is None:
+        return set()
+    return set(_PAGE_LINK.findall((pages_dir / "index.md").read_text(encoding="utf-8", errors="replace")))
+
+
+def _check_replaceable(directory: Path, generated: Callable[[Path], bool], why: str) -> None:
+    """Raises unless every file under `directory` is one the generator wrote (compiled `__pycache__` aside), so
+    replacing it deletes nothing of the user's."""
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if directory.is_symlink() or not directory.is_dir():
+        raise GenerationError(f"{directory} is not a directory the generator wrote: not replacing it")
+    for path in sorted(directory.iterdir()):
+        if path.is_dir() and not path.is_symlink() and path.name == "__pycache__":
+            continue
+        if path.is_symlink() or not path.is_file() or not generated(path):
+            raise GenerationError(
+                f"{path} was not written by the generator ({why}): not replacing {directory}; "
+                "move the file, or give another --out or --package"
+            )
