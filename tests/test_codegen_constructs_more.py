@@ -522,3 +522,29 @@ def test_mypy_strict_on_these_packages(build: Builder, tmp_path: Path) -> None:
     env = {**os.environ, "MYPYPATH": os.pathsep.join(str(m.package_dir.parent) for m in built)}
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+
+
+@pytest.mark.parametrize(
+    ("own_id", "ref"),
+    [
+        ("https://example.com/s.json", "/s.json#/definitions/x"),
+        ("https://example.com/a/s.json", "../a/s.json#/definitions/x"),
+        ("urn:example:s", "urn:example:s#/definitions/x"),
+    ],
+    ids=["absolute_path", "relative_path", "urn"],
+)
+def test_a_ref_naming_the_document_by_its_own_id(build: Builder, own_id: str, ref: str) -> None:
+    """A `$ref` whose URI, resolved against the root `$id`, is that `$id` names the document itself (RFC 3986)."""
+    schema = {
+        "$schema": D7,
+        "$id": own_id,
+        "type": "object",
+        "properties": {"a": {"$ref": ref}},
+        "definitions": {"x": {"type": "integer"}},
+    }
+    b = build(f"own_id_{ref.partition('#')[0].replace('/', '_').replace('.', '_').replace(':', '_')}", schema)
+    import jsonschema
+
+    b.validator = jsonschema.Draft7Validator(schema)  # the harness registers the file, not the schema's own $id
+    b.accepts({"a": 1})
+    b.rejects({"a": "x"}, "$.a")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from datamodel_code_generator.enums import DataModelType
 from datamodel_code_generator.format import DatetimeClassType, PythonVersion
@@ -47,13 +48,66 @@ class CapturingParser(JsonSchemaParser):
         super()._record_schema_object(reference, obj)
 
     def _prepare_schema_resources(self, raw: dict[str, Any], path_parts: list[str]) -> dict[str, Any]:
-        return super()._prepare_schema_resources(with_plain_anchors(raw), path_parts)
+        return super()._prepare_schema_resources(with_local_refs(with_plain_anchors(raw)), path_parts)
 
     def _schema_object(self, raw: object) -> Any:
         raw = sanitize(raw)
         if raw is False:  # an unsatisfiable schema: the parser reads `false` this way (not by validating it)
             return self.SCHEMA_OBJECT_TYPE(is_boolean_schema_false=True)
         return super()._schema_object(raw)
+
+
+def with_local_refs(raw: Any) -> Any:
+    """The document with each `$ref` that names it by its own root `$id` (`/s.json#/x` or `urn:example:s#/x` in
+    the document whose `$id` is `https://example.com/s.json` or `urn:example:s`) written as the fragment `#/x`
+    (the parser joins such paths wrongly, and reads a URN as a file name). Embedded resources (a subschema with its
+    own `$id`) keep theirs. The same object when there is none."""
+    from .scopes import LISTS, MAPS, ONE
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("$id"), str) or ":" not in raw["$id"]:
+        return raw
+    own = raw["$id"].partition("#")[0]
+
+    def local(ref: str) -> str | None:
+        uri, _, fragment = ref.partition("#")
+        if not uri:
+            return None
+        try:
+            resolved = urljoin(own, uri)
+        except ValueError:
+            return None
+        return "#" + fragment if resolved.partition("#")[0] == own else None
+
+    def fix(value: Any, depth: int, top: bool) -> Any:
+        if not isinstance(value, dict) or depth > 200:
+            return value
+        sub_id = value.get("$id")
+        if not top and isinstance(sub_id, str) and sub_id and not sub_id.startswith("#"):
+            return value  # an embedded resource: its refs resolve against its own $id
+        out = value
+        for keyword in ("$ref", "$dynamicRef"):
+            ref = out.get(keyword)
+            if isinstance(ref, str) and (new := local(ref)) is not None:
+                out = {**out, keyword: new}
+        for key in ONE:
+            sub = out.get(key)
+            if isinstance(sub, dict) and (changed := fix(sub, depth + 1, False)) is not sub:
+                out = {**out, key: changed}
+        for key in LISTS:
+            sub = out.get(key)
+            if isinstance(sub, list):
+                items = [fix(x, depth + 1, False) for x in sub]
+                if any(a is not b for a, b in zip(items, sub, strict=True)):
+                    out = {**out, key: items}
+        for key in MAPS:
+            sub = out.get(key)
+            if isinstance(sub, dict):
+                entries = {k: fix(v, depth + 1, False) for k, v in sub.items()}
+                if any(entries[k] is not sub[k] for k in sub):
+                    out = {**out, key: entries}
+        return out
+
+    return fix(raw, 0, True)
 
 
 def with_plain_anchors(raw: Any) -> Any:
