@@ -548,3 +548,37 @@ def test_a_ref_naming_the_document_by_its_own_id(build: Builder, own_id: str, re
     b.validator = jsonschema.Draft7Validator(schema)  # the harness registers the file, not the schema's own $id
     b.accepts({"a": 1})
     b.rejects({"a": "x"}, "$.a")
+
+
+def test_a_ref_to_a_device_or_outside_the_schema_directory_is_not_read(tmp_path: Path) -> None:
+    """`$dynamicRef` resolution reads the schema's documents before the parser does: only regular files beside
+    the schema (a FIFO or /dev/zero would never end), and the parser's one-line error stands."""
+    schema = _write(
+        tmp_path,
+        {
+            "schema.json": {
+                "$schema": D2020,
+                "type": "object",
+                "properties": {"a": {"$ref": "/dev/zero"}, "b": {"$dynamicRef": "#x"}},
+                "$defs": {"x": {"$dynamicAnchor": "x", "type": "string"}},
+            }
+        },
+    )
+    import resource
+
+    def limit() -> None:  # reading /dev/zero must fail the test, not exhaust the machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    command = [sys.executable, "-m", "codegen", "generate", "--schema", str(schema), "--out", str(tmp_path / "out")]
+    done = subprocess.run(
+        [*command, "--package", "dev_zero"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,
+    )
+    assert done.returncode == 2, done.stderr[-500:]
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "leaves the schema's directory" in done.stderr, done.stderr

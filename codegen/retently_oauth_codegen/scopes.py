@@ -92,17 +92,22 @@ class Scopes:
         self.by_uri: dict[str, Resource] = {}
         self._edges: dict[int, list[Resource]] | None = None
         pending = [root_doc]
+        visited: set[str] = set()
         while pending:
             doc = pending.pop()
-            if doc in self.by_doc:
+            if doc in visited:
                 continue
-            self.by_doc[doc] = []
+            visited.add(doc)
+            path = (base / doc).resolve()
+            if not path.is_relative_to(base.resolve()) or not path.is_file():  # the parser refuses it: not read here
+                continue
             try:
-                raw = json.loads((base / doc).read_bytes())
+                raw = json.loads(path.read_bytes())
             except (OSError, ValueError):
                 continue
             if not isinstance(raw, dict):
                 continue
+            self.by_doc[doc] = []  # the documents read: regular files beside the schema
             self._scan(doc, raw, "", None)
             for resource in self.by_doc[doc]:
                 for _, ref, _ in resource.refs:
