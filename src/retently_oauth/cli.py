@@ -73,7 +73,15 @@ def _transport(args: argparse.Namespace) -> Transport:
 
 
 def _store(args: argparse.Namespace) -> tuple[CredentialStore, str]:
-    """The store of `--store`/`--store-key` and how to name it in messages (no password)."""
+    """The store of `--store`/`--store-key` and how to name it in messages (no password).
+
+    A file path starting with `~` means the home directory, wherever it came from: RETENTLY_OAUTH_STORE in an env
+    file, a systemd unit or a CI variable reaches us unexpanded (no shell in between)."""
+    if isinstance(args.store, str) and args.store.startswith("~"):
+        expanded = os.path.expanduser(args.store)
+        if expanded.startswith("~"):
+            raise UsageError(f"--store {args.store}: no home directory for that ~; give the full path")
+        args.store = expanded
     where = redact_location(args.store)
     if args.store_key != "default":
         where += f" (key {args.store_key})"

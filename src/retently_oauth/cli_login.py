@@ -19,7 +19,7 @@ import attrs
 
 from .cli_options import LOGIN_WAIT_SECONDS
 from .cli_output import Console, UsageError
-from .endpoints import check_url
+from .endpoints import check_redirect_uri, check_url
 from .exceptions import AuthorizationDenied, CallbackError, RetentlyOAuthError
 from .flows import OAuthClient
 from .receiver import ReceiverError, RedirectReceiver
@@ -51,6 +51,7 @@ def listen_at(redirect_uri: str | None, port: int | None) -> ListenAt:
     if redirect_uri is None:
         return ListenAt("127.0.0.1", port or 0, DEFAULT_PATH, None)
     flag = "--redirect-uri (or RETENTLY_REDIRECT_URI)"
+    check_redirect_uri(redirect_uri, flag)  # what authorize-url and exchange say too: not a URL, a fragment
     try:
         parts = urlsplit(redirect_uri)
         uri_port = parts.port
@@ -103,11 +104,10 @@ def run_login(
         auth = client.authorize_url(state=state, scope=args.scope, pkce=not args.no_pkce)
         console.add_secrets(auth.code_verifier)
         console.say(f"Listening on {redirect} for up to {wait:g} s (Ctrl-C to cancel)")
-        opening = "" if args.no_browser else " (opening your browser)"
-        console.say(f"Open this URL to log in{opening}:")
+        console.say("Open this URL to log in:")
         print(auth.url, flush=True)  # noqa: T201 - the URL is the command's output
         if not args.no_browser:
-            webbrowser.open(auth.url)
+            console.say(_open_browser(auth.url))
         callback = receiver.wait(wait)
         try:
             code = client.parse_callback(callback, expected_state=state)
@@ -133,6 +133,21 @@ def run_login(
         receiver.stop()
     console.say(f"logged in; saved credentials to {where}")
     return 0
+
+
+def _open_browser(url: str) -> str:
+    """Asks the system to open `url` in a browser; one line saying what came of it. Neither the URL nor an error
+    is repeated: the URL carries the state, a secret, and an error may quote it."""
+    try:
+        opened = webbrowser.open(url)
+    except Exception:  # webbrowser.Error, OSError from a broken BROWSER setting, ...: as if there were none
+        opened = False
+    if opened:
+        return "opened it in your browser"
+    return (
+        "no browser could be opened here (no display, or none installed): open the URL above by hand"
+        " (pass --no-browser to skip trying)"
+    )
 
 
 def free_port() -> int:

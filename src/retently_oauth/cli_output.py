@@ -31,6 +31,7 @@ from .exceptions import (
 )
 from .receiver import ReceiverError, RedirectTimeout
 from .redaction import Redactor
+from .store_url import MissingExtra
 
 SLOW_AFTER = 3.0
 """Seconds of waiting after which a command says on stderr what it is waiting for."""
@@ -182,6 +183,8 @@ def describe(exc: BaseException) -> str:
         return f"{text}; check --token-url"
     if isinstance(exc, TransportError):
         return f"no answer from the server: {text}; check the network, a proxy, --token-url or --timeout"
+    if isinstance(exc, MissingExtra):  # nothing to do with the store itself: install the extra
+        return text
     if isinstance(exc, StoreError):
         return f"{text}; check --store and its permissions"
     if isinstance(exc, (NoRefreshToken, DocumentError, RetentlyOAuthError)):

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import types
+import typing
+from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar, overload
 
+import attrs
 from cattrs.preconf.json import JsonConverter
 from retently_oauth_models import STRUCTURERS, Problem, make_converter
 from retently_oauth_models import DocumentError as _GeneratedDocumentError
@@ -59,10 +65,126 @@ def _structure(data: Any, cls: Any) -> Any:
 
 
 def unstructure(obj: Any) -> Any:
-    """JSON-like data from a document object; absent fields are left out, additional properties put back."""
+    """JSON-like data from a document object; absent fields are left out, additional properties put back.
+
+    A date-time without a UTC offset (a naive datetime, as `datetime.now()` or `.fromtimestamp(t)` give) is a
+    DocumentError naming its JSON path: RFC 3339 text needs an offset, and guessing the local time zone would
+    move the instant. What this writes, `structure` reads back.
+    """
     if type(obj) not in STRUCTURERS:
         raise ArgumentError(f"{type(obj).__name__} is not a retently_oauth document class")
-    return converter.unstructure(obj)
+    data = converter.unstructure(obj)
+    for name in _fields_to_walk(type(obj)):  # the common case, flat and aware, without the walk
+        item = getattr(obj, name, None)
+        if type(item) in _LEAVES or (isinstance(item, datetime) and item.utcoffset() is not None):
+            continue
+        problems = _naive_datetimes(obj, data)
+        if problems:
+            secrets = _secret_values(data)  # a path names the document's keys, and a key may be a pasted secret
+            if secrets:
+                redact = Redactor(secrets)
+                problems = [Problem(redact(p.path), p.message) for p in problems]
+            raise DocumentError(STRUCTURERS[type(obj)][0], problems)
+        break
+    return data
+
+
+_LEAVES = (str, int, float, bool, type(None))
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EXTRA = "additional_properties"
+"""The field of a generated class holding the members the schema does not name; written back beside the others."""
+
+
+def _child(path: str, key: object) -> str:
+    """The JSON path of a member or an item, as the converter's problems write it."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    key = str(key)
+    if _IDENTIFIER.fullmatch(key):
+        return f"{path}.{key}"
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{path}["{escaped}"]'
+
+
+def _member(name: str, value: Any, written: Any) -> tuple[str, Any]:
+    """The JSON key a field was written under (its name unless the schema's key differs) and what was written."""
+    if not isinstance(written, dict):
+        return name, None
+    if name in written:
+        return name, written[name]
+    if isinstance(value, datetime):  # the member holding this value's text
+        text = value.isoformat()
+        for key, item in written.items():
+            if item == text:
+                return str(key), item
+    return name, None
+
+
+_WALK: dict[type, tuple[str, ...]] = {}
+"""Per class, the fields that may hold a date-time (in reverse order, for the walk's stack)."""
+
+
+def _only_leaves(hint: Any) -> bool:
+    """Whether a field's type holds nothing but str, int, float, bool, None, enum members or literals."""
+    if hint in _LEAVES or (isinstance(hint, type) and issubclass(hint, Enum)):
+        return True
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return all(_only_leaves(arg) for arg in typing.get_args(hint))
+    return False
+
+
+def _fields_to_walk(cls: type) -> tuple[str, ...]:
+    names = _WALK.get(cls)
+    if names is None:
+        fields = attrs.fields(cls)
+        try:
+            hints = typing.get_type_hints(cls)
+        except Exception:  # an annotation that does not resolve: walk every field
+            hints = {}
+        names = tuple(f.name for f in reversed(fields) if f.name not in hints or not _only_leaves(hints[f.name]))
+        _WALK[cls] = names
+    return names
+
+
+def _naive_datetimes(obj: Any, data: Any) -> list[Problem]:
+    """Problems for every date-time without a UTC offset in a document object (a bounded walk beside `data`, what
+    it was written as, for the JSON keys)."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, Any, str]] = [(obj, data, "$")]
+    budget = 100_000
+    while stack and budget > 0 and len(problems) < 20:
+        budget -= 1
+        value, written, path = stack.pop()
+        if isinstance(value, datetime):
+            if value.utcoffset() is None:
+                problems.append(Problem(path, "a date-time needs a UTC offset (tzinfo)"))
+        elif isinstance(value, Enum):
+            continue
+        elif attrs.has(type(value)):
+            for name in _fields_to_walk(type(value)):
+                item = getattr(value, name, None)
+                if type(item) in _LEAVES:
+                    continue
+                if name == _EXTRA and isinstance(item, dict):  # written beside the fields
+                    known = written if isinstance(written, dict) else {}
+                    stack.extend((v, known.get(k), _child(path, k)) for k, v in item.items() if type(v) not in _LEAVES)
+                    continue
+                key, member = _member(name, item, written)
+                stack.append((item, member, _child(path, key)))
+        elif isinstance(value, (list, tuple)):
+            same = isinstance(written, list) and len(written) == len(value)
+            for i in range(min(len(value), budget) - 1, -1, -1):
+                item = value[i]
+                if type(item) not in _LEAVES:
+                    stack.append((item, written[i] if same else None, _child(path, i)))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if type(item) not in _LEAVES:
+                    stack.append((item, written.get(key) if isinstance(written, dict) else None, _child(path, key)))
+    return problems
 
 
 @overload

@@ -57,6 +57,23 @@ def check_url(url: str, what: str) -> str:
     raise ArgumentError(f"{what} must use https:// (plain http only to 127.0.0.1, localhost or [::1])")
 
 
+def check_redirect_uri(uri: str, what: str) -> str:
+    """`uri` if it can be a redirect URI: absolute (a scheme; a native app's own scheme is fine) and without a
+    fragment (RFC 6749 3.1.2); else ArgumentError naming `what`. The one check of every place taking one (the
+    Python API and the command line). Messages never repeat the URI."""
+    if not isinstance(uri, str):
+        raise ArgumentError(f"{what} must be a string, got {type(uri).__name__}")
+    try:
+        absolute = bool(urlsplit(uri).scheme)
+    except ValueError:
+        absolute = False
+    if not absolute:
+        raise ArgumentError(f"{what} must be an absolute URL")
+    if "#" in uri:
+        raise ArgumentError(f"{what} must not have a fragment (#...): RFC 6749 3.1.2 forbids one in a redirect URI")
+    return uri
+
+
 @functools.lru_cache(maxsize=256)
 def checked_url(url: str) -> str:
     """`check_url` for a request URL, remembered: a client sends to the same few URLs over and over."""

@@ -16,7 +16,7 @@ import attrs
 from retently_oauth_models._runtime import secret_repr
 
 from . import documents
-from .endpoints import RETENTLY, Endpoints
+from .endpoints import RETENTLY, Endpoints, check_redirect_uri
 from .exceptions import (
     OAUTH_ERRORS,
     ArgumentError,
@@ -113,12 +113,7 @@ class OAuthClient:
             _check_text(name, value)
         if redirect_uri is not None:
             _check_text("redirect_uri", redirect_uri)
-            try:
-                absolute = bool(urlsplit(redirect_uri).scheme)
-            except ValueError:
-                absolute = False
-            if not absolute:
-                raise ArgumentError("redirect_uri must be an absolute URL")
+            check_redirect_uri(redirect_uri, "redirect_uri")
         self.client_id = client_id
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri

@@ -158,6 +158,9 @@ class FileStore:
             data = documents.dumps(credentials).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate, as a JSON escape like "\ud800" can carry
             raise StoreError(f"cannot write credentials store {self.path}: a value is not valid Unicode") from None
+        except DocumentError as exc:  # such as a naive date-time, which reading would call corrupt: file untouched
+            problems = "; ".join(str(p) for p in exc.problems)
+            raise StoreError(f"cannot write credentials store {self.path}: {problems}") from None
         directory = self.path.parent
         try:
             _make_private_dirs(directory)

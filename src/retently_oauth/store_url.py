@@ -29,13 +29,17 @@ from .store import MAX_STORE_BYTES, FileStore
 if TYPE_CHECKING:
     from .store import CredentialStore
 
-__all__ = ["DEFAULT_KEY", "check_key", "check_seconds", "open_store", "redact_location"]
+__all__ = ["DEFAULT_KEY", "MissingExtra", "check_key", "check_seconds", "open_store", "redact_location"]
 
 DEFAULT_KEY = "default"
 MAX_KEY_LENGTH = 200
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 REDIS_SCHEMES = ("redis", "rediss")
+
+
+class MissingExtra(StoreError):
+    """A store URL whose client library (an optional extra) is not installed: the message is the pip command."""
 
 
 def open_store(
@@ -69,13 +73,13 @@ def open_store(
         try:
             from .store_postgres import PostgresStore
         except ImportError:
-            raise StoreError("a postgresql:// store needs psycopg: pip install 'retently-oauth[postgres]'") from None
+            raise MissingExtra("a postgresql:// store needs psycopg: pip install 'retently-oauth[postgres]'") from None
         return PostgresStore(location, key=key, lock_timeout=lock_timeout, connect_timeout=connect_timeout)
     if scheme in REDIS_SCHEMES:
         try:
             from .store_redis import RedisStore
         except ImportError:
-            raise StoreError("a redis:// store needs redis-py: pip install 'retently-oauth[redis]'") from None
+            raise MissingExtra("a redis:// store needs redis-py: pip install 'retently-oauth[redis]'") from None
         return RedisStore(location, key=key, lock_timeout=lock_timeout, connect_timeout=connect_timeout)
     if scheme == "file":
         raise ArgumentError("give a file store as a plain path, not a file:// URL")
@@ -138,7 +142,10 @@ def encode_document(credentials: StoredCredentials, where: str) -> str:
     """The document as JSON text a database can hold (UTF-8 encodable; no NUL: JSON escapes control characters)."""
     if not isinstance(credentials, StoredCredentials):
         raise ArgumentError(f"a store saves StoredCredentials, got {type(credentials).__name__}")
-    text = documents.dumps(credentials)
+    try:
+        text = documents.dumps(credentials)
+    except DocumentError as exc:  # such as a naive date-time, which reading back would call corrupt
+        raise StoreError(f"cannot write credentials store {where}: {'; '.join(map(str, exc.problems))}") from None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
