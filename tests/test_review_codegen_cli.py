@@ -223,3 +223,27 @@ def test_check_into_a_pipe_closed_early_ends_without_a_traceback(tmp_path: Path)
     assert head.startswith(b"--- ")
     assert status == 1, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr[-500:]
+
+
+def test_generate_replaces_its_own_files_and_compiled_caches_but_not_a_page_it_did_not_write(tmp_path: Path) -> None:
+    """The other side of refusing: a regeneration replaces what the generator wrote (a stale page, `__pycache__`)
+    and a soft keyword (`match`) is a fine package name; a note of the user's in the pages' directory stops it, with
+    nothing deleted or rewritten."""
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps({"title": "Invoice", "type": "object", "properties": {"n": {"type": "integer"}}}))
+    second.write_text(json.dumps({"title": "Refund", "type": "object", "properties": {"m": {"type": "string"}}}))
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--package", "match")
+    assert codegen("generate", "--schema", str(first), *args).returncode == 0
+    (out / "match" / "__pycache__").mkdir()
+    (out / "match" / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0")
+    done = codegen("generate", "--schema", str(second), *args)
+    assert done.returncode == 0, done.stderr
+    pages = out / "docs" / "models"
+    assert sorted(p.name for p in pages.iterdir()) == ["Refund.md", "index.md"]  # Invoice.md was the generator's
+    assert not (out / "match" / "__pycache__").exists()
+    (pages / "notes.md").write_text("# Our notes\n")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    done = codegen("generate", "--schema", str(first), *args)
+    assert done.returncode == 2 and done.stderr.startswith("error: ") and "notes.md" in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
