@@ -9,8 +9,9 @@ Two round trips, contenders interleaved call by call so a noisy moment lands on 
 ratios to pydantic v2:
 - dict -> objects -> dict: ours `structure` + `unstructure` on the generated converter, pydantic
   `TypeAdapter.validate_python` + `dump_python(mode="json")`, msgspec `convert` + `to_builtins`;
-- JSON bytes -> objects -> JSON bytes: ours with stdlib json (the default) and with orjson, pydantic
-  `validate_json` + `dump_json`, msgspec `json.decode` + `json.encode`.
+- JSON bytes -> objects -> JSON bytes: ours through the converter's own `loads` + `dumps` with stdlib json (the
+  default) and with orjson (`make_converter(json="orjson")`), pydantic `validate_json` + `dump_json`, msgspec
+  `json.decode` + `json.encode`.
 
 `python -m bench bulk` (or `--quick` for fewer rounds); `python -m bench.bulk --profile` profiles our dict path.
 """
@@ -229,7 +230,7 @@ def _contenders(
         return msgspec.to_builtins(msgspec.convert(data, ms_type))
 
     def ours_json() -> object:
-        return json.dumps(conv.unstructure(conv.structure(json.loads(payload), ours_type), ours_type)).encode()
+        return conv.dumps(conv.loads(payload, ours_type), unstructure_as=ours_type).encode()
 
     def pydantic_json() -> object:
         return adapter.dump_json(adapter.validate_json(payload), exclude_unset=True)
@@ -257,19 +258,19 @@ def _contenders(
         ),
     ]
     jsons: list[tuple[str, Any]] = [
-        ("ours, stdlib json: loads + structure/unstructure + dumps", ours_json),
+        ("ours, stdlib json: converter loads + dumps", ours_json),
     ]
     fast = orjson_converter(ours)
     if fast is not None:
         import orjson
 
         def ours_orjson() -> object:
-            return orjson.dumps(fast.unstructure(fast.structure(orjson.loads(payload), ours_type), ours_type))
+            return fast.dumps(fast.loads(payload, ours_type), unstructure_as=ours_type)
 
         def orjson_floor() -> object:
             return orjson.dumps(orjson.loads(payload))
 
-        jsons.append(("ours, orjson: loads + structure/unstructure + dumps", ours_orjson))
+        jsons.append(("ours, orjson: converter loads + dumps", ours_orjson))
     jsons += [
         ("pydantic v2: validate_json + dump_json", pydantic_json),
         ("msgspec: json decode + encode", msgspec_json),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fast import Fast
 from .ir import Node, Py, Schema
 from .nodes import arrays, combinators, consts, numbers, objects, strings
 from .nodes.common import _isinstance_test, _part, _rename, _show, builds, py_literal
@@ -311,15 +312,16 @@ class Writer:
                 return f"_copy_json({expr})"
             return expr
         if py.kind == "class":
-            return f"_u_{py.name}({expr})"
+            display = self.display(py.name, expr)
+            return display if display is not None else f"_u_{py.name}({expr})"
         if py.kind == "enum":
             return f"{expr}._value_"
         if py.kind == "alias":
             target = self.schema.models[py.name].node
             name = self.ufn(target)
             return expr if name is None else f"{name}({expr})"
-        if py.kind == "datetime":
-            return f"_format_datetime({expr})"
+        if py.kind == "datetime":  # the text it was read from, else RFC 3339
+            return f"({expr}.text if type({expr}) is _DateTimeText else _format_datetime({expr}))"
         if py.kind == "date":
             return f"{expr}.isoformat()"
         if py.kind == "uuid":
@@ -328,11 +330,37 @@ class Writer:
             t = node.target()
             if t.own_py == py and t.items is not None and not t.prefix_items and py.args[0].kind in _IN_PLACE:
                 return f"[{self.dump(py.args[0], '_i', t.items)} for _i in {expr}]"
+        if py.kind == "union" and expr.isidentifier():  # one member to write: in place, the rest as they are
+            written = [a for a in py.args if builds(a, self.schema)]
+            if len(written) == 1 and written[0].kind in ("class", "enum", "datetime", "date", "uuid"):
+                test = _isinstance_test(written[0], self.schema)
+                if test is not None:
+                    return f"({self.dump(written[0], expr, None)} if {test.replace('X', expr)} else {expr})"
         if node is not None:
             name = self.ufn(node)
             if name is not None:
                 return f"{name}({expr})"
         raise AssertionError(py)
+
+    def display(self, name: str, expr: str, inside: frozenset[str] = frozenset()) -> str | None:
+        """The dict display a simple class (required fields only, no extra keys, always an object) unstructures
+        to, written in place of a call to its unstructure function; None for any other class or expression."""
+        m = self.schema.models.get(name)
+        if m is None or m.kind != "class" or not expr.isidentifier() or name in inside or len(m.fields) > 8:
+            return None
+        n = m.node.target()
+        if m.extra or n.types != ("object",) or not all(f.required for f in m.fields):
+            return None
+        items = []
+        for f in m.fields:
+            field_py = f.node.py
+            if field_py.kind == "class":
+                inner = self.display(field_py.name, f"{expr}.{f.name}", inside | {name})
+                value = inner if inner is not None else f"_u_{field_py.name}({expr}.{f.name})"
+            else:
+                value = self.dump(field_py, f"{expr}.{f.name}", f.node.target())
+            items.append(f"{f.key!r}: {value}")
+        return "{" + ", ".join(items) + "}"
 
     def unstructure(self, n: Node) -> str:
         py = n.own_py
@@ -385,8 +413,17 @@ _FORMATS = ("email", "uri", "ipv4", "ipv6", "date-time", "date", "time", "uuid")
 def render(schema: Schema) -> dict[str, Any]:
     w = Writer(schema)
     w.write_all()
+    fast = Fast(w)
+    roots = [m.node.target() for m in schema.models.values() if m.node.target().boolean is None]
+    for node in roots:
+        fast.fn(node)
+    fast.write_all()
+    w.write_all()  # full functions the fast path's generic forms call
+    table = {n.fn: fast.names[id(n)] for n in roots if fast.names[id(n)] in fast.specialized}
+    entries = "".join(f"\n    {full}: {quick}," for full, quick in table.items())
+    fast_table = f"_FAST: dict[Any, _Callable[[Any], Any]] = {{{entries}\n}}"
     return {
         "constants": "\n".join(w.constants),
-        "functions": "\n\n\n".join(w.functions),
+        "functions": "\n\n\n".join([*w.functions, *fast.functions, fast_table]),
         "string_enums": w.string_enums,
     }
