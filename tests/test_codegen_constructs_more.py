@@ -582,3 +582,22 @@ def test_a_ref_to_a_device_or_outside_the_schema_directory_is_not_read(tmp_path:
     assert done.returncode == 2, done.stderr[-500:]
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert "leaves the schema's directory" in done.stderr, done.stderr
+
+
+def test_builtin_named_properties_with_descriptions_ending_in_a_quote(build: Builder) -> None:
+    """A property named like a builtin (`object`, `list`) makes the parser render the model; a description that
+    ends in `"` or `\\` (Airbyte's zendesk ticket_activities.json) must not end the docstring there."""
+    schema = {
+        "$schema": D7,
+        "type": "object",
+        "description": 'The "object\\',
+        "properties": {
+            "object": {"type": "string", "description": 'a "b"'},
+            "list": {"type": "string", "description": "ends\\"},
+            "verb": {"type": "integer", "description": 'or \\"tickets.priority_increase\\""'},
+        },
+    }
+    b = build("builtin_descriptions", schema)
+    b.accepts({"object": "x", "list": "y", "verb": 1})
+    b.rejects({"object": 1}, "$.object")
+    assert "tickets.priority_increase" in (b.package_dir / "models.py").read_text()

@@ -24,6 +24,11 @@ IMPORT_SECRET_REPR = Import(from_=RUNTIME_MODULE, import_="secret_repr")
 IMPORT_KEYS_REPR = Import(from_=RUNTIME_MODULE, import_="keys_repr")
 
 
+def docstring_text(text: str) -> str:
+    """Text that stays inside a triple-quoted docstring whatever it holds (a quote or backslash at its end)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def is_secret(extras: dict[str, Any]) -> bool:
     """A field is secret when the schema marks it `writeOnly` or `x-secret`."""
     return bool(extras.get("writeOnly") or extras.get("x_secret") or extras.get("x-secret"))
@@ -73,7 +78,7 @@ class AttrsField(dmcg_dataclass.DataModelField):
     @property
     def field_description(self) -> str | None:
         description = self.extras.get("description")
-        return None if description is None else str(description).replace('"""', "'''")
+        return None if description is None else docstring_text(str(description))
 
     @property
     def imports(self) -> tuple[Import, ...]:
