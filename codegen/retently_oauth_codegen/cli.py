@@ -187,10 +187,10 @@ def _paths(schema: Path | None, out: Path | None) -> tuple[Path, Path]:
     if schema is None or out is None:
         root = checkout()
         if root is None:
-            absent = " and ".join(f"--{n}" for n, v in (("schema", schema), ("out", out)) if v is None)
+            absent = [f"--{n}" for n, v in (("schema", schema), ("out", out)) if v is None]
             raise _Usage(
-                f"{absent} required: no retently-oauth checkout (schema/{SCHEMA_NAME} and generated/) here to "
-                "default to"
+                f"{' and '.join(absent)} {'is' if len(absent) == 1 else 'are'} required: the defaults are a "
+                f"retently-oauth checkout's schema/{SCHEMA_NAME} and generated/, and there is none here"
             )
         schema = schema if schema is not None else root / "schema" / SCHEMA_NAME
         out = out if out is not None else root / "generated"
