@@ -601,3 +601,16 @@ def test_builtin_named_properties_with_descriptions_ending_in_a_quote(build: Bui
     b.accepts({"object": "x", "list": "y", "verb": 1})
     b.rejects({"object": 1}, "$.object")
     assert "tickets.priority_increase" in (b.package_dir / "models.py").read_text()
+
+
+def test_draft_4_plain_name_id_is_an_anchor(build: Builder) -> None:
+    """Draft 4 spells a location-independent identifier `"id": "#foo"` (later drafts `"$id"`, then `$anchor`)."""
+    schema = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "properties": {"a": {"$ref": "#foo"}, "id": {"type": "string"}},
+        "definitions": {"A": {"id": "#foo", "type": "integer"}},
+    }
+    b = build("draft4_id_anchor", schema)
+    b.accepts({"a": 1, "id": "x"})
+    b.rejects({"a": "x"}, "$.a")

@@ -8,6 +8,7 @@ parse each result model finds its schema object by `id(model.reference)`.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -110,18 +111,28 @@ def with_local_refs(raw: Any) -> Any:
     return fix(raw, 0, True)
 
 
+_PLAIN_NAME = re.compile(r"#[A-Za-z_][-A-Za-z0-9._:]*")
+
+
 def with_plain_anchors(raw: Any) -> Any:
     """The document with an `$anchor` beside each `$dynamicAnchor` of the same name (a `$dynamicAnchor` is also a
-    plain-name fragment for `$ref`; the parser indexes `$anchor`s only). The same object when there is none."""
+    plain-name fragment for `$ref`; the parser indexes `$anchor`s only), and, in a draft-04 document, beside each
+    `"id": "#name"` (draft 4's spelling of a plain-name identifier). The same object when there is none."""
     from .scopes import LISTS, MAPS, ONE
+
+    dialect = raw.get("$schema") if isinstance(raw, dict) else None
+    draft4 = isinstance(dialect, str) and ("draft-04" in dialect or "draft-03" in dialect)
 
     def fix(value: Any, depth: int) -> Any:
         if not isinstance(value, dict) or depth > 200:
             return value
         out = value
         dynamic = value.get("$dynamicAnchor")
+        legacy = value.get("id") if draft4 else None
         if isinstance(dynamic, str) and "$anchor" not in value:
             out = {**value, "$anchor": dynamic}
+        elif isinstance(legacy, str) and _PLAIN_NAME.fullmatch(legacy) and "$anchor" not in value:
+            out = {**value, "$anchor": legacy[1:]}  # (an `id` like "#/definitions/x" is no plain name)
         for key in ONE:
             sub = out.get(key)
             if isinstance(sub, dict) and (new := fix(sub, depth + 1)) is not sub:
