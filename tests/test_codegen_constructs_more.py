@@ -494,6 +494,31 @@ def test_a_union_member_that_is_a_union_is_written_back(build: Builder) -> None:
     b.rejects({"p": {"b": 1, "c": 1}}, "$.p")
 
 
+def test_a_nullable_union_alias_of_a_list_and_a_class_is_written_back(build: Builder) -> None:
+    """The common nullable spelling, oneOf [$ref to an anyOf of an array, an object and an integer; null]."""
+    obj = {
+        "type": "object",
+        "required": ["k"],
+        "properties": {"k": {"type": "string", "format": "date-time"}},
+        "additionalProperties": False,
+    }
+    schema = {
+        "$schema": D7,
+        "type": "object",
+        "properties": {"v": {"oneOf": [{"$ref": "#/definitions/Nested"}, {"type": "null"}]}},
+        "definitions": {
+            "Obj": obj,
+            "Arr": {"type": "array", "items": {"$ref": "#/definitions/Obj"}},
+            "Nested": {"anyOf": [{"$ref": "#/definitions/Arr"}, {"$ref": "#/definitions/Obj"}, {"type": "integer"}]},
+        },
+    }
+    b = build("nullable_union_alias", schema)
+    b.accepts({"v": {"k": "2020-01-01T00:00:00Z"}})
+    b.accepts({"v": [{"k": "2020-01-01T00:00:00Z"}]})
+    b.accepts({"v": 3})
+    b.accepts({"v": None})
+
+
 def test_a_schema_nested_too_deep_is_a_short_one_line_error(tmp_path: Path) -> None:
     """pydantic's recursion-depth dump was a 1 MB "one-line" error; a parser message is kept short."""
     schema: Json = {"type": "integer"}
