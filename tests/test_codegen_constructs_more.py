@@ -176,6 +176,9 @@ def test_unevaluated_properties_false_across_all_of_and_ref(build: Builder) -> N
     b.rejects({"a": 1, "c": 2}, "$.c")
     b.rejects({"a": 1, "b": "x", "zz": None}, "$.zz")
     b.rejects({"a": 1, "x-y": 3}, '$["x-y"]')
+    page = (b.package_dir.parent / "docs" / "models" / "Doc.md").read_text()
+    assert "Keys the schema does not name are kept" not in page, page[:600]
+    assert "unevaluatedProperties" in page, page[:600]
 
 
 def test_unevaluated_properties_with_a_ref_sibling_class(build: Builder) -> None:

@@ -528,6 +528,7 @@ def _page(env: jinja2.Environment, m: Model, schema: Schema, package: str) -> st
         "description": (m.description or "").strip(),
         "fields": [],
         "extra": False,
+        "unevaluated": False,
         "members": [],
         "how": "",
         "alias": "",
@@ -546,6 +547,8 @@ def _page(env: jinja2.Environment, m: Model, schema: Schema, package: str) -> st
             for f in m.fields
         ]
         context["extra"] = m.extra
+        rest = node.unevaluated_properties
+        context["unevaluated"] = rest is not None and rest.target().boolean is False
     elif m.kind == "enum":
         context["members"] = [(cell(code(name)), cell(code(_show(value)))) for name, value in m.members]
     else:
