@@ -53,6 +53,10 @@ MISSING: Final = object()
 """What `dict.get` returns for a key the document lacks."""
 
 
+class Bail(Exception):
+    """The converter's fast path met something it does not accept: the full, path-reporting path decides."""
+
+
 def secret_repr(value: object) -> str:
     """Shows that a secret is there without showing it."""
     return repr(value) if value is None or value is UNSET else "'***'"
@@ -265,10 +269,25 @@ def structure_datetime(value: object, path: str, problems: list[Problem], accept
         return INVALID
 
 
+_PLAIN_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+"""Plain RFC 3339 text (upper-case T and Z, no leap second): its shape; datetime.fromisoformat checks the ranges of
+the date and time (the offset's, which it would not, are in the pattern). Other text goes the long way."""
+
+
+def _never(value: str) -> None:
+    return None
+
+
+plain_date_time: Callable[[str], object] = _PLAIN_DATE_TIME.fullmatch if _FAST_ISO else _never
+"""Whether text is plain RFC 3339 that datetime.fromisoformat reads as it is (never on Python 3.10): a match or None."""
+
+
 def fast_datetime(value: str) -> Any:
     """The date-time of plain RFC 3339 text on Python 3.11+, or None (then structure_datetime decides). The
     subclass is built from the parsed datetime's pickled state: faster than DateTimeText.fromisoformat."""
-    if not _FAST_ISO or _DATE_TIME.match(value) is None:
+    if not _FAST_ISO or _PLAIN_DATE_TIME.fullmatch(value) is None:
         return None
     try:
         state = datetime.fromisoformat(value).__reduce__()[1]
@@ -276,6 +295,15 @@ def fast_datetime(value: str) -> Any:
         return None
     moment = DateTimeText(*state)
     moment.text = value
+    return moment
+
+
+def datetime_or_bail(value: object, accept_date: bool) -> Any:
+    """For the converter's fast path: the date-time as structure_datetime reads it, or Bail on a problem."""
+    problems: list[Problem] = []
+    moment = structure_datetime(value, "", problems, accept_date)
+    if problems:
+        raise Bail
     return moment
 
 
@@ -340,9 +368,38 @@ def multiple_of(value: float, divisor: float) -> bool:
     return value % divisor == 0
 
 
+def copy_json(value: Any) -> Any:
+    """A copy of a JSON value's arrays and objects at every depth (scalars are shared: they are immutable), so that
+    a structured document never holds its caller's containers, nor hands its own out. Iterative: any depth."""
+    if type(value) is dict:
+        top: Any = {}
+    elif type(value) is list:
+        top = []
+    else:
+        return value
+    stack: list[tuple[Any, Any]] = [(value, top)]
+    while stack:
+        source, target = stack.pop()
+        if type(source) is dict:
+            for key, item in source.items():
+                if type(item) is dict or type(item) is list:
+                    item_copy: Any = {} if type(item) is dict else []
+                    stack.append((item, item_copy))
+                    item = item_copy
+                target[key] = item
+        else:
+            for item in source:
+                if type(item) is dict or type(item) is list:
+                    item_copy = {} if type(item) is dict else []
+                    stack.append((item, item_copy))
+                    item = item_copy
+                target.append(item)
+    return top
+
+
 def structure_any(value: Any, path: str, problems: list[Problem]) -> Any:
-    """The schema `true`: every value."""
-    return value
+    """The schema `true`: every value (a copy of its arrays and objects)."""
+    return copy_json(value) if type(value) is dict or type(value) is list else value
 
 
 def structure_never(value: Any, path: str, problems: list[Problem]) -> Any:
