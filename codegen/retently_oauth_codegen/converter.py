@@ -14,7 +14,7 @@ from typing import Any
 from .fast import Fast
 from .ir import Node, Py, Schema
 from .nodes import arrays, combinators, consts, numbers, objects, strings
-from .nodes.common import _isinstance_test, _part, _rename, _show, builds, py_literal
+from .nodes.common import _isinstance_test, _part, _rename, _show, builds, expected_one_of, py_literal
 
 _JSON_TYPE_TEST = {
     "object": "type(v) is dict",
@@ -126,7 +126,7 @@ class Writer:
         """Lines that check `var` against a leaf node and set `target` (to _INVALID, or anything, on a problem)."""
         n = node.target()
         if n.model is not None:  # a string enum
-            message = "expected one of " + ", ".join(_show(x) for x in n.enum or ())
+            message = expected_one_of(n.enum or ())
             lines = [
                 f"{target} = _ENUMV_{n.model.name}.get({var}) if type({var}) is str else None",
                 f"if {target} is None:",
@@ -139,7 +139,7 @@ class Writer:
         if n.has_const:
             body += consts.equal_check(self, [n.const], "expected " + _show(n.const))
         if n.enum is not None:
-            body += consts.equal_check(self, list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+            body += consts.equal_check(self, list(n.enum), expected_one_of(n.enum))
         typed, result = self._typed(n, True)
         body += typed
         if result is None:
@@ -161,7 +161,7 @@ class Writer:
         if n.has_const:
             body += consts.equal_check(self, [n.const], "expected " + _show(n.const))
         if n.enum is not None:
-            body += consts.equal_check(self, list(n.enum), "expected one of " + ", ".join(_show(x) for x in n.enum))
+            body += consts.equal_check(self, list(n.enum), expected_one_of(n.enum))
         if n.not_ is not None:
             body += [
                 "scratch = []",
@@ -333,9 +333,9 @@ class Writer:
         if py.kind == "union" and expr.isidentifier():  # one member to write: in place, the rest as they are
             written = [a for a in py.args if builds(a, self.schema)]
             if len(written) == 1 and written[0].kind in ("class", "enum", "datetime", "date", "uuid"):
-                test = _isinstance_test(written[0], self.schema)
+                test = _isinstance_test(written[0], self.schema, expr)
                 if test is not None:
-                    return f"({self.dump(written[0], expr, None)} if {test.replace('X', expr)} else {expr})"
+                    return f"({self.dump(written[0], expr, None)} if {test} else {expr})"
         if node is not None:
             name = self.ufn(node)
             if name is not None:
@@ -379,7 +379,7 @@ class Writer:
             for arg in py.args:
                 if not builds(arg, self.schema):
                     continue
-                test = _isinstance_test(arg, self.schema)
+                test = _isinstance_test(arg, self.schema, "o")
                 if test is None:
                     continue
                 member = members.get(arg)
@@ -389,7 +389,7 @@ class Writer:
                     value = f"{{k: {self.dump(arg.args[0], 'x', n.additional)} for k, x in o.items()}}"
                 else:
                     value = self.dump(arg, "o", member)
-                body += [f"if {test.replace('X', 'o')}:", f"    return {value}"]
+                body += [f"if {test}:", f"    return {value}"]
             body.append("return o")
         else:
             body.append(f"return {self.dump(py, 'o', None)}")
