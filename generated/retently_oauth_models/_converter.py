@@ -11,6 +11,7 @@ from collections.abc import Set as _AbstractSet
 from datetime import date as _date
 from datetime import datetime as _datetime
 from json import dumps as _json_dumps
+from json import loads as _json_loads
 from typing import TYPE_CHECKING, Any
 from typing import Literal as _Literal
 from typing import overload as _overload
@@ -2900,12 +2901,46 @@ def structure_hook(cls: Any, error_type: type[_DocumentError] = _DocumentError) 
             except Exception:  # noqa: BLE001 (any refusal or failure of the fast path: the full path decides)
                 pass
         problems: list[_Problem] = []
-        result = function(src, "$", problems)
+        try:
+            result = function(src, "$", problems)
+        except RecursionError:  # unwound to here: the interpreter has its stack back
+            raise error_type(name, [_Problem("$", _TOO_DEEP)]) from None
         if problems:
             raise error_type(name, problems)
         return result
 
     return hook
+
+
+_TOO_DEEP = "nested too deeply"
+_TOO_DEEP_OBJECT = "nested too deeply, or holds itself"
+
+
+def unstructure_hook(cls: Any, error_type: type[_DocumentError] = _DocumentError) -> _Callable[[Any], Any]:
+    """The cattrs unstructure hook for one document type: an object graph nested past the recursion limit (or one
+    that holds itself) raises `error_type` at `$`."""
+    name = STRUCTURERS[cls][0]
+    function = UNSTRUCTURERS[cls]
+
+    def hook(obj: Any) -> Any:
+        try:
+            return function(obj)
+        except RecursionError:  # unwound to here: the interpreter has its stack back
+            raise error_type(name, [_Problem("$", _TOO_DEEP_OBJECT)]) from None
+
+    return hook
+
+
+def _name(obj: Any, as_type: Any) -> str:
+    """The document name an error about writing `obj` (as `as_type`) carries."""
+    for key in (as_type, type(obj)):
+        try:
+            entry = STRUCTURERS.get(key)
+        except TypeError:  # unhashable
+            entry = None
+        if entry is not None:
+            return entry[0]
+    return "JSON"
 
 
 def _same(cls: Any) -> _Callable[[Any], bool]:
@@ -2916,10 +2951,22 @@ def _same(cls: Any) -> _Callable[[Any], bool]:
 
 
 def register_hooks(converter: _BaseConverter, error_type: type[_DocumentError] = _DocumentError) -> None:
-    """Registers every document type's hooks on `converter`."""
+    """Registers every document type's hooks on `converter` (on make_converter's own converters, whose
+    `unstructure` reports an object graph nested too deeply itself, the unstructure functions as they are)."""
+    catches = getattr(converter, "catches_recursion", False)
     for cls in STRUCTURERS:  # by identity: cattrs never evaluates the classes' annotations
         converter.register_structure_hook_func(_same(cls), structure_hook(cls, error_type))
-        converter.register_unstructure_hook_func(_same(cls), UNSTRUCTURERS[cls])
+        unstructure = UNSTRUCTURERS[cls] if catches else unstructure_hook(cls, error_type)
+        converter.register_unstructure_hook_func(_same(cls), unstructure)
+
+
+def _unstructure(self: Any, obj: Any, unstructure_as: Any = None) -> Any:
+    """cattrs' `unstructure` (the hook of the object's class, or of `unstructure_as`, called on it), where an
+    object graph nested past the recursion limit, or holding itself, raises the converter's `error_type` at `$`."""
+    try:
+        return self._unstructure_func.dispatch(obj.__class__ if unstructure_as is None else unstructure_as)(obj)
+    except RecursionError:  # unwound to here: the interpreter has its stack back
+        raise self.error_type(_name(obj, unstructure_as), [_Problem("$", _TOO_DEEP_OBJECT)]) from None
 
 
 def _writer(unstructure: _Callable[[Any], Any]) -> _Callable[[Any], Any]:
@@ -2955,12 +3002,31 @@ def _writes_itself(obj: Any, unstructure_as: Any) -> bool:
 
 class _JsonDocuments(_JsonConverter):
     """cattrs' stdlib json converter, whose `dumps` writes each document object as the encoder reaches it (the same
-    text as json.dumps(unstructure(obj)), with less memory and time)."""
+    text as json.dumps(unstructure(obj)), with less memory and time). JSON text or an object graph nested past the
+    recursion limit (or holding itself) is an `error_type` at `$`."""
+
+    error_type: type[_DocumentError] = _DocumentError
+    catches_recursion = True
+    unstructure = _unstructure
+
+    def loads(self, data: bytes | str, cl: Any, **kwargs: Any) -> Any:
+        try:
+            value = _json_loads(data, **kwargs)
+        except RecursionError:
+            raise self.error_type(_name(None, cl), [_Problem("$", "JSON " + _TOO_DEEP)]) from None
+        return self.structure(value, cl)
 
     def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> str:
-        if "default" in kwargs or not _writes_itself(obj, unstructure_as):
-            return super().dumps(obj, unstructure_as, **kwargs)
-        return _json_dumps(obj, default=_writer(self.unstructure), **kwargs)
+        try:
+            if "default" in kwargs or not _writes_itself(obj, unstructure_as):
+                return super().dumps(obj, unstructure_as, **kwargs)
+            return _json_dumps(obj, default=_writer(self.unstructure), **kwargs)
+        except RecursionError:
+            pass
+        except ValueError as exc:  # the encoder met a document object inside itself
+            if type(exc) is not ValueError or "Circular reference" not in str(exc):
+                raise
+        raise self.error_type(_name(obj, unstructure_as), [_Problem("$", _TOO_DEEP_OBJECT)])
 
 
 _ORJSON_CONVERTER: list[type[_OrjsonConverter]] = []
@@ -2976,12 +3042,32 @@ def _orjson_documents() -> type[_OrjsonConverter]:
         orjson: Any = import_module("orjson")  # by name: type-checks where the extra is not installed
 
         class OrjsonDocuments(OrjsonConverter):
+            error_type: type[_DocumentError] = _DocumentError
+            catches_recursion = True
+            unstructure = _unstructure
+
+            def loads(self, data: bytes | bytearray | memoryview | str, cl: Any) -> Any:
+                try:
+                    value = orjson.loads(data)
+                except ValueError as exc:  # orjson.JSONDecodeError
+                    if "depth limit" not in str(exc) and "recursion" not in str(exc).lower():
+                        raise
+                    raise self.error_type(_name(None, cl), [_Problem("$", "JSON " + _TOO_DEEP)]) from None
+                return self.structure(value, cl)
+
             def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> bytes:
-                if "default" in kwargs or not _writes_itself(obj, unstructure_as):
-                    return super().dumps(obj, unstructure_as, **kwargs)
-                option = kwargs.pop("option", 0) | orjson.OPT_PASSTHROUGH_DATETIME  # date-times as the hooks write
-                data: bytes = orjson.dumps(obj, default=_writer(self.unstructure), option=option, **kwargs)
-                return data
+                try:
+                    if "default" in kwargs or not _writes_itself(obj, unstructure_as):
+                        return super().dumps(obj, unstructure_as, **kwargs)
+                    option = kwargs.pop("option", 0) | orjson.OPT_PASSTHROUGH_DATETIME  # as the hooks write them
+                    data: bytes = orjson.dumps(obj, default=_writer(self.unstructure), option=option, **kwargs)
+                    return data
+                except RecursionError:
+                    pass
+                except TypeError as exc:  # orjson.JSONEncodeError: its recursion limit, or ours in `default`
+                    if not isinstance(exc.__cause__, RecursionError) and "Recursion limit" not in str(exc):
+                        raise
+                raise self.error_type(_name(obj, unstructure_as), [_Problem("$", _TOO_DEEP_OBJECT)]) from None
 
         _ORJSON_CONVERTER.append(OrjsonDocuments)
     return _ORJSON_CONVERTER[0]
@@ -3006,9 +3092,11 @@ def make_converter(
         from cattrs.preconf.orjson import configure_converter as configure_orjson
 
         converter = _orjson_documents()(unstruct_collection_overrides={_AbstractSet: list})
+        converter.error_type = error_type  # type: ignore[attr-defined]
         configure_orjson(converter)
     elif json == "json":
         converter = _JsonDocuments(unstruct_collection_overrides={_AbstractSet: list, _Counter: dict})
+        converter.error_type = error_type
         _configure_json(converter)
     else:
         raise ValueError(f"json must be 'json' or 'orjson', not {json!r}")
