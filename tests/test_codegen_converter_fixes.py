@@ -187,7 +187,7 @@ def test_unstructure_and_dumps_of_a_deep_or_self_referencing_object_are_document
 
 
 def test_the_orjson_converter_reads_and_writes_too_deep_as_document_errors(build: Builder) -> None:
-    pytest.importorskip("orjson")
+    pytest.importorskip("orjson", reason="the test extra installs orjson; run where it is installed")
     b = build("deep_tree", TREE)
     probe = (
         "c = t.make_converter(json='orjson')\n"
@@ -213,6 +213,37 @@ def test_the_orjson_converter_reads_and_writes_too_deep_as_document_errors(build
         "loop $ nested too deeply, or holds itself",
         'after {"children":[]}',
     ], ran.stdout
+
+
+# --- text that is not JSON -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("library", ["json", "orjson"])
+def test_loads_of_text_that_is_not_json_is_a_document_error(build: Builder, library: str) -> None:
+    """Hostile input: a truncated document, an empty body, bytes that are not UTF-8, a lone NaN: each a DocumentError at
+    `$` saying where the text broke, never the JSON library's own exception, and never a piece of the text (it may
+    hold a secret)."""
+    if library == "orjson":
+        pytest.importorskip("orjson", reason="the test extra installs orjson; run where it is installed")
+    b = build("deep_tree", TREE)
+    probe = (
+        f"c = t.make_converter(json={library!r})\n"
+        "for text in [b'{\"children\": [{\"child', b'', b'\\xff\\xfe{}', '{\"children\": [] ,}', 'sk-secret-value']:\n"
+        "    try:\n"
+        "        c.loads(text, t.ROOT)\n"
+        "    except t.DocumentError as exc:\n"
+        "        print(exc.problems[0].path, exc.problems[0].message)\n"
+        "    except Exception as exc:\n"
+        "        print('bare', type(exc).__name__)\n"
+        "print('after', c.structure({'children': []}, t.ROOT) is not None)\n"
+    )
+    ran = _run(b, probe)
+    assert ran.returncode == 0, ran.stderr[-1500:]
+    lines = ran.stdout.splitlines()
+    assert len(lines) == 6 and lines[5] == "after True", ran.stdout
+    for line in lines[:5]:
+        assert line.startswith("$ not valid JSON ("), ran.stdout
+    assert "secret" not in ran.stdout and "child" not in ran.stdout, ran.stdout
 
 
 # --- the generated code type-checks (last: it checks what the tests above generated) --------------------------------

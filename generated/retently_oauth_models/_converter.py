@@ -2916,6 +2916,16 @@ _TOO_DEEP = "nested too deeply"
 _TOO_DEEP_OBJECT = "nested too deeply, or holds itself"
 
 
+def _not_json(exc: ValueError) -> str:
+    """Where JSON text broke, for a problem at `$` (the library's message and position, never a piece of the text)."""
+    msg, line, column = getattr(exc, "msg", None), getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(msg, str) and isinstance(line, int) and isinstance(column, int):
+        return f"not valid JSON (line {line}, column {column}: {msg.split(':', 1)[0]})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not valid JSON (not UTF-8 text)"
+    return "not valid JSON"
+
+
 def unstructure_hook(cls: Any, error_type: type[_DocumentError] = _DocumentError) -> _Callable[[Any], Any]:
     """The cattrs unstructure hook for one document type: an object graph nested past the recursion limit (or one
     that holds itself) raises `error_type` at `$`."""
@@ -3014,6 +3024,8 @@ class _JsonDocuments(_JsonConverter):
             value = _json_loads(data, **kwargs)
         except RecursionError:
             raise self.error_type(_name(None, cl), [_Problem("$", "JSON " + _TOO_DEEP)]) from None
+        except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError of bytes, an integer too long
+            raise self.error_type(_name(None, cl), [_Problem("$", _not_json(exc))]) from None
         return self.structure(value, cl)
 
     def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> str:
@@ -3050,9 +3062,9 @@ def _orjson_documents() -> type[_OrjsonConverter]:
                 try:
                     value = orjson.loads(data)
                 except ValueError as exc:  # orjson.JSONDecodeError
-                    if "depth limit" not in str(exc) and "recursion" not in str(exc).lower():
-                        raise
-                    raise self.error_type(_name(None, cl), [_Problem("$", "JSON " + _TOO_DEEP)]) from None
+                    if "depth limit" in str(exc) or "recursion" in str(exc).lower():
+                        raise self.error_type(_name(None, cl), [_Problem("$", "JSON " + _TOO_DEEP)]) from None
+                    raise self.error_type(_name(None, cl), [_Problem("$", _not_json(exc))]) from None
                 return self.structure(value, cl)
 
             def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> bytes:
