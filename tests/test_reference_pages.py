@@ -4,6 +4,7 @@ each page that the generated converter structures and writes back unchanged."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -39,6 +40,13 @@ EXTRA_FIELDS = {
         "refresh_token_expires_in",
         "additional_properties",
     }
+}
+
+# Where a seed page says N/A but ours shows the description of the definition the field `$ref`s, as the field's
+# docstring in models.py does (a reader of the page learns what the field holds without following the link).
+REF_DESCRIPTIONS = {
+    ("OAuth", "type"): "HubSpot credentials type.",
+    ("PropertyConnectionAuth", "meta"): "Free-form metadata of a connection's authentication.",
 }
 
 _SPLIT = re.compile(r"(?<!\\)\|")
@@ -84,6 +92,25 @@ def links(page: str) -> list[str]:
     return [target for _, target in _LINK.findall(page) if re.fullmatch(r"[^/:#]+\.md", target)]
 
 
+def field_docstrings(package: ModuleType) -> dict[str, dict[str, str]]:
+    """Each class's attribute docstrings in the package's models.py, by class and field name."""
+    tree = ast.parse((Path(package.__file__).parent / "models.py").read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    for cls in tree.body:
+        if isinstance(cls, ast.ClassDef):
+            docs = out.setdefault(cls.name, {})
+            for first, second in zip(cls.body, cls.body[1:], strict=False):
+                if (
+                    isinstance(first, ast.AnnAssign)
+                    and isinstance(first.target, ast.Name)
+                    and isinstance(second, ast.Expr)
+                    and isinstance(second.value, ast.Constant)
+                    and isinstance(second.value.value, str)
+                ):
+                    docs[first.target.id] = second.value.value
+    return out
+
+
 def example(page: str) -> Any:
     found = re.search(r"## Example\n\n```json\n(.*?)\n```", page, re.S)
     return None if found is None else json.loads(found.group(1))
@@ -111,6 +138,13 @@ def check_pages(docs: Path, package: ModuleType) -> dict[str, str]:
             assert (docs / target).is_file(), f"{file}: broken link {target}"
         for row in table(text) if "## Fields" in text else []:  # every nested model's type links its page
             assert links(row["Type"]) or not re.search(r"\]\(", row["Type"]), f"{file}: {row['Type']}"
+    docstrings = field_docstrings(package)
+    for name, text in by_model.items():  # a Description cell says what the field's docstring in models.py says
+        for row in table(text) if "## Fields" in text else []:
+            field = field_name(row["Field"])
+            if field != "additional_properties":
+                said = docstrings[name].get(field, "").replace("\r\n", "\n").replace("\r", "\n").strip() or "N/A"
+                assert row["Description"] == said, f"{name}.{field}: {row['Description']!r}, models.py: {said!r}"
     converter = package.make_converter()
     for name, text in by_model.items():
         cls = getattr(package, name)
@@ -156,7 +190,9 @@ def test_seed_page_fields_match_ours_row_by_row(prefix: str) -> None:
         row = our_rows[name]
         assert row["Required"] == seed_row["Required"], f"{model}.{name}: required"
         # the seed generator printed the JSON spelling of a quote (`\"`) inside the HubSpot links; the text is `"`
-        assert row["Description"] == seed_row["Description"].replace('\\"', '"'), f"{model}.{name}: description"
+        said = REF_DESCRIPTIONS.get((model, name), seed_row["Description"].replace('\\"', '"'))
+        assert seed_row["Description"] == "N/A" or (model, name) not in REF_DESCRIPTIONS
+        assert row["Description"] == said, f"{model}.{name}: description"
         assert "Optional[" not in row["Type"] and "Dict[" not in row["Type"], f"{model}.{name}: {row['Type']}"
         # the seed links a nested model: so do we, to our page of it; except that a `const` (seed 000's auth_type,
         # an enum of one value there) is a `Literal[...]` here, with no class and so no page of its own
@@ -312,6 +348,37 @@ SCHEMAS: dict[str, Any] = {
             "nested": {"type": "array", "items": {"$ref": "#/$defs/nested"}},
         },
     },
+    # what the review of the pages found missing: `$ref`s to described definitions, absent-versus-null fields, and the
+    # constraints of object values (additional and pattern properties, property names, dependencies, sizes)
+    "gaps": {
+        "$schema": D7,
+        "title": "Thing",
+        "type": "object",
+        "required": ["kind", "n"],
+        "minProperties": 2,
+        "additionalProperties": {"type": "integer", "minimum": 0},
+        "dependencies": {"opt": ["maybe"]},
+        "properties": {
+            "kind": {"$ref": "#/definitions/kind"},
+            "n": {"type": ["integer", "null"], "description": "A count, or null."},
+            "maybe": {"type": ["string", "null"]},
+            "opt": {"type": "string"},
+            "with-dash": {"type": "string", "default": "d"},
+            "obj": {"$ref": "#/definitions/sub", "description": "Its own words."},
+            "obj2": {"$ref": "#/definitions/sub"},
+            "tags": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 3}},
+            "pp": {
+                "type": "object",
+                "patternProperties": {"^x-": {"type": "integer"}},
+                "propertyNames": {"maxLength": 10},
+                "additionalProperties": False,
+            },
+        },
+        "definitions": {
+            "kind": {"enum": ["a", "b"], "description": "The kind of thing."},
+            "sub": {"type": "object", "description": "A sub object.", "properties": {"x": {"type": "integer"}}},
+        },
+    },
 }
 
 
@@ -348,3 +415,52 @@ def test_schema_text_is_escaped_in_table_cells(built: dict[str, tuple[Path, Modu
     assert example(page)["start_date"] == "0000-00-00"  # spelled from the pattern
     secrets = [p.read_text() for p in (out / DOCS).glob("*.md") if "client_secret" in p.read_text()]
     assert any("**secret**" in r["Details"] for text in secrets for r in table(text) if "secret" in r["Field"])
+
+
+def _rows(page: str) -> dict[str, dict[str, str]]:
+    return {field_name(r["Field"]): r for r in table(page)}
+
+
+def test_a_ref_to_a_described_definition_shows_its_description(built: dict[str, tuple[Path, ModuleType]]) -> None:
+    assert _rows((OURS / "OAuth.md").read_text())["type"]["Description"] == "HubSpot credentials type."
+    out, _ = built["gaps"]
+    rows = _rows((out / DOCS / "Thing.md").read_text())
+    assert rows["kind"]["Description"] == "The kind of thing."  # a described enum
+    assert rows["obj2"]["Description"] == "A sub object."  # a described class
+    assert rows["obj"]["Description"] == "Its own words."  # the property's own words first
+
+
+def test_pages_say_what_unset_and_none_mean(built: dict[str, tuple[Path, ModuleType]]) -> None:
+    out, _ = built["gaps"]
+    index = (out / DOCS / "index.md").read_text()
+    section = index[index.index("## Absent keys and null") :]
+    assert "`UNSET`" in section and "`pages_gaps.Unset`" in section and "`null`" in section
+    page = (out / DOCS / "Thing.md").read_text()
+    assert "(index.md#absent-keys-and-null)" in page
+    rows = _rows(page)
+    assert "Unset" in rows["maybe"]["Type"]
+    assert "absent: `UNSET`; `null`: `None`" in rows["maybe"]["Details"]
+    assert "absent: `None` (`null` is refused)" in rows["opt"]["Details"]
+    assert "absent" not in rows["n"]["Details"] and "absent" not in rows["kind"]["Details"]  # required
+    assert "absent" not in rows["with_dash"]["Details"]  # its default says it
+    ours = (OURS / "index.md").read_text()
+    assert "## Absent keys and null" in ours and "`retently_oauth_models.UNSET`" in ours
+    for file in OURS.glob("*.md"):  # every page with Unset in a Type cell says where it is explained
+        text = file.read_text()
+        if "## Fields" in text and any("Unset" in r["Type"] for r in table(text)):
+            assert "(index.md#absent-keys-and-null)" in text, file.name
+
+
+def test_pages_say_the_constraints_on_object_values(built: dict[str, tuple[Path, ModuleType]]) -> None:
+    out, _ = built["gaps"]
+    page = (out / DOCS / "Thing.md").read_text()
+    rows = _rows(page)
+    assert "values: str, max length 3" in rows["tags"]["Details"]
+    assert "keys matching `^x-`: int" in rows["pp"]["Details"]
+    assert "key names: max length 10" in rows["pp"]["Details"]
+    assert "no other keys" in rows["pp"]["Details"]
+    assert "values: int, minimum 0" in rows["additional_properties"]["Details"]
+    constraints = re.search(r"^Constraints: (.*)$", page, re.M)
+    assert constraints is not None
+    assert "min properties 2" in constraints.group(1)
+    assert "`opt` requires `maybe`" in constraints.group(1)

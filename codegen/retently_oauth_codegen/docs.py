@@ -154,14 +154,48 @@ def constraints(node: Node, depth: int = 0) -> list[str]:
         out.append(f"max items {n.max_items}")
     if n.unique_items:
         out.append("unique items")
-    if n.min_properties is not None:
-        out.append(f"min properties {n.min_properties}")
-    if n.max_properties is not None:
-        out.append(f"max properties {n.max_properties}")
     if n.items is not None:
         inner = constraints(n.items, depth + 1)
         if inner:
             out.append("items: " + ", ".join(inner))
+    if n.contains is not None:
+        least = 1 if n.min_contains is None else n.min_contains
+        most = "" if n.max_contains is None else f", at most {n.max_contains}"
+        out.append(f"at least {least}{most} items: " + _value(n.contains, depth))
+    out += object_constraints(n, depth)
+    return out
+
+
+def _value(node: Node, depth: int) -> str:
+    """What a value under a keyword must be: its type, then its constraints."""
+    return ", ".join([_linked(node.py), *constraints(node, depth + 1)])
+
+
+def object_constraints(n: Node, depth: int = 0, values: bool = True) -> list[str]:
+    """What the schema says of an object's keys and values beyond its named properties (`values`: of the keys it
+    does not name, too)."""
+    out: list[str] = []
+    if n.min_properties is not None:
+        out.append(f"min properties {n.min_properties}")
+    if n.max_properties is not None:
+        out.append(f"max properties {n.max_properties}")
+    for key, needed in n.dependent_required.items():
+        if needed:
+            out.append(f"{code(key)} requires " + ", ".join(code(k) for k in needed))
+    if n.property_names is not None:
+        inner = constraints(n.property_names, depth + 1)
+        if inner:
+            out.append("key names: " + ", ".join(inner))
+    for pattern, node in n.pattern_properties:
+        out.append(f"keys matching {code(pattern)}: " + _value(node, depth))
+    if values and n.additional is not None:
+        rest = n.additional.target()
+        if rest.boolean is False:
+            out.append("no other keys")
+        elif rest.boolean is None:
+            said = _value(rest, depth)
+            if said != "Any":
+                out.append(("values of other keys: " if n.properties or n.pattern_properties else "values: ") + said)
     return out
 
 
@@ -176,6 +210,8 @@ def field_details(m: Model, f: Any) -> str:
     if node.has_default or target.has_default:
         value = node.default if node.has_default else target.default
         notes.append(f"default {code(_show(value))} (left out on writing when the document left it out)")
+    elif not f.required and f.default_source is None and f.structured_default is None:
+        notes.append("absent: `UNSET`; `null`: `None`" if f.nullable else "absent: `None` (`null` is refused)")
     notes += constraints(node)
     if target.model is None and not target.aliases and (target.one_of or target.any_of):
         how, rows = union_members(target)
@@ -186,11 +222,8 @@ def field_details(m: Model, f: Any) -> str:
 
 
 def description(node: Node) -> str:
-    """The property's own description; a bare `$ref` to a model says nothing here (the model's page does)."""
-    if node.description:
-        return node.description
-    target = node.target()
-    return "" if target.model is not None else (target.description or "")
+    """The property's own description, else that of the definition it `$ref`s: the field's docstring in models.py."""
+    return node.description or node.target().description or ""
 
 
 # --- examples --------------------------------------------------------------------------------------------------
@@ -534,6 +567,8 @@ def _page(env: jinja2.Environment, m: Model, schema: Schema, package: str) -> st
         "alias": "",
         "example": example_json(node),
         "constraints": "",
+        "unset": False,
+        "extra_values": "",
     }
     if m.kind == "class":
         context["fields"] = [
@@ -547,6 +582,11 @@ def _page(env: jinja2.Environment, m: Model, schema: Schema, package: str) -> st
             for f in m.fields
         ]
         context["extra"] = m.extra
+        context["unset"] = any(" | Unset | " in field_type(f) for f in m.fields)
+        rest = node.additional.target() if node.additional is not None else None
+        values = _value(rest, 0) if rest is not None and rest.boolean is None else "Any"
+        context["extra_values"] = "" if values == "Any" else cell(f"; values: {values}")
+        context["constraints"] = "; ".join(object_constraints(node, values=False))
         rest = node.unevaluated_properties
         context["unevaluated"] = rest is not None and rest.target().boolean is False
     elif m.kind == "enum":
