@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol, cast
 
 import attrs
 import urllib3
@@ -23,9 +24,9 @@ import urllib3
 from . import documents, models
 from .cli_login import run_login, run_serve
 from .cli_options import HTTP_TIMEOUT_SECONDS, TIMEOUT_ENV, build_parser, parse, positive_seconds, resolve
-from .cli_output import Console, UsageError, describe, printable
-from .endpoints import RETENTLY, Endpoints, check_url
-from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOAuthError
+from .cli_output import Console, UnusableStored, UsageError, describe, printable
+from .endpoints import RETENTLY, Endpoints, check_redirect_uri, check_url
+from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOAuthError, StoreError
 from .flows import OAuthClient
 from .manager import TokenManager
 from .store import CredentialStore, FileStore
@@ -77,6 +78,11 @@ def _store(args: argparse.Namespace) -> tuple[CredentialStore, str]:
 
     A file path starting with `~` means the home directory, wherever it came from: RETENTLY_OAUTH_STORE in an env
     file, a systemd unit or a CI variable reaches us unexpanded (no shell in between)."""
+    if args.store == "":
+        raise UsageError(
+            "--store is empty: give a file path, a postgresql://... or a redis://... URL, or leave --store out"
+            " for the default file (see --help)"
+        )
     if isinstance(args.store, str) and args.store.startswith("~"):
         expanded = os.path.expanduser(args.store)
         if expanded.startswith("~"):
@@ -210,9 +216,25 @@ def _stored_manager(args: argparse.Namespace, console: Console) -> tuple[TokenMa
         )
         if given is not None and given != old
     ]
-    endpoints = attrs.evolve(Endpoints.from_stored(stored), token_url=token_url)
+    # values saved by an older version that let them through: the user never typed them, so name the store
+    if args.token_url is None:
+        _check_stored(check_url, stored.token_url, f"the token URL stored in {where}", "--token-url")
+    if args.redirect_uri is None and stored.redirect_uri is not None:
+        _check_stored(check_redirect_uri, stored.redirect_uri, f"the redirect URI stored in {where}", "--redirect-uri")
+    if stored.authorize_url is not None:
+        _check_stored(check_url, stored.authorize_url, f"the authorization URL stored in {where}", None)
+    endpoints = Endpoints(authorize_url=stored.authorize_url or RETENTLY.authorize_url, token_url=token_url)
     client = OAuthClient(stored.client_id, secret, redirect_uri, endpoints=endpoints, transport=_transport(args))
     return TokenManager(client, store, leeway=LEEWAY_SECONDS), changed
+
+
+def _check_stored(check: Callable[[str, str], str], value: str, what: str, flag: str | None) -> None:
+    """UnusableStored (exit 1) naming `what` and the fix when a stored value fails `check`."""
+    try:
+        check(value, what)
+    except ArgumentError as exc:
+        fix = f"pass {flag} with the right one (saved once the refresh works), or " if flag else ""
+        raise UnusableStored(f"{exc}; {fix}run `retently-oauth login` again") from None
 
 
 def _waiting_for_refresh(manager: TokenManager) -> str:
@@ -280,26 +302,29 @@ def _store_kind(store: CredentialStore) -> str:
     return f" ({type(store).__name__})"
 
 
+class _RemovableStore(CredentialStore, Protocol):
+    """Every store `open_store` gives (file, memory, PostgreSQL, Redis) also has `delete()`."""
+
+    def delete(self) -> bool: ...
+
+
 def cmd_logout(args: argparse.Namespace, console: Console) -> int:
+    """Removes whatever the store holds under its lock, credentials it cannot read included: corrupt credentials
+    are no reason to keep them (nor to make the user delete a file by hand)."""
     store, where = _store(args)
     with store.locked():
-        if store.load() is None:
-            print(f"no credentials in {where}: nothing to remove")
-            return 0
-        if isinstance(store, FileStore):
-            try:
-                store.path.unlink()
-            except OSError as exc:
-                raise UsageError(f"cannot remove {where}: {exc.strerror}") from None
-        else:
-            delete = getattr(store, "delete", None)
-            if not callable(delete):
-                raise UsageError(
-                    f"logout cannot remove credentials from a {type(store).__name__} yet: delete key"
-                    f" {args.store_key} there yourself"
-                )
-            delete()
-    print(f"removed the credentials from {where}. {NO_REVOCATION}")
+        try:
+            store.load()
+            unreadable = None
+        except StoreError as exc:
+            unreadable = str(exc)
+        removed = cast(_RemovableStore, store).delete()
+    if not removed:
+        print(f"no credentials in {where}: nothing to remove")
+    elif unreadable is not None:
+        print(console.clean(f"removed the unreadable credentials from {where} ({unreadable}). {NO_REVOCATION}"))
+    else:
+        print(f"removed the credentials from {where}. {NO_REVOCATION}")
     return 0
 
 

@@ -9,6 +9,7 @@ a secret), and a command can tell an option typed on its command line from one i
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import textwrap
@@ -98,7 +99,8 @@ class _Command:
     """One subcommand's parser, with helpers that add an option and its help in one line."""
 
     def __init__(self, sub: argparse._SubParsersAction[_Parser], name: str, summary: str,
-                 description: str, examples: str) -> None:  # fmt: skip
+                 description: str, examples: str, *, requests: bool = False) -> None:  # fmt: skip
+        """`requests`: the command makes HTTP requests, which -v logs; -v of any other says only how long it took."""
         self.parser = sub.add_parser(
             name,
             help=summary,
@@ -115,7 +117,12 @@ class _Command:
             "-v",
             "--verbose",
             action="store_true",
-            help=_help("also log each HTTP request: retries, status and timing (secrets masked)", default="off"),
+            help=_help(
+                "also log each HTTP request: retries, status and timing (secrets masked)"
+                if requests
+                else "also say how long the command took (it makes no HTTP request)",
+                default="off",
+            ),
         )
 
     def option(self, flag: str, text: str, *, env: bool = True, default: str | None = None, **kwargs: object) -> None:
@@ -200,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"""
         retently-oauth login --client-id ID --client-secret SECRET --redirect-uri {REGISTER_REDIRECT_URI}
         """,
+        requests=True,
     )
     c.client()
     c.option(
@@ -250,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         """
         curl -H "Authorization: Bearer $(retently-oauth token)" https://app.retently.com/api/v2/customers
         """,
+        requests=True,
     )
     _stored_command_options(c)
 
@@ -264,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         """
         retently-oauth refresh --store ~/.config/retently-oauth/credentials.json
         """,
+        requests=True,
     )
     _stored_command_options(c)
 
@@ -329,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         retently-oauth exchange --code CODE --code-verifier VERIFIER --client-id ID --client-secret SECRET \\
             --redirect-uri https://example.com/callback
         """,
+        requests=True,
     )
     c.client()
     c.option("--redirect-uri", "the redirect URI the authorization URL carried", default="required", metavar="URI")
@@ -369,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         """
         retently-oauth demo
         """,
+        requests=True,
     )
 
     c = _Command(
@@ -391,15 +403,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """`parser.parse_args`, with unknown options refused in one line naming the command and only the flags (a value
-    typed after a misspelt flag may be a secret)."""
+    typed after a misspelt flag may be a secret), and the command's closest option for a misspelt one."""
     args, extras = parser.parse_known_args(argv)
     if extras:
         flags = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
         shown = "".join(ch if ch.isprintable() else "?" for ch in " ".join(flags))[:200]
         prog = f"{parser.prog} {args.command}"
         what = f"this command does not take {shown}" if flags else "unexpected arguments"
-        parser.exit(2, f"{prog}: {what}; see {prog} --help\n")
+        known = _options_of(parser, args.command)
+        hints = [close[0] for flag in flags if (close := difflib.get_close_matches(flag, known, n=1, cutoff=0.75))]
+        hint = f" (did you mean {' or '.join(dict.fromkeys(hints))}?)" if hints else ""
+        parser.exit(2, f"{prog}: {what}{hint}; see {prog} --help\n")
     return args
+
+
+def _options_of(parser: argparse.ArgumentParser, command: str) -> list[str]:
+    """The long options of `command`'s parser (the ones worth suggesting for a typo)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            sub: argparse.ArgumentParser = action.choices[command]
+            return [flag for flag in sub._option_string_actions if flag.startswith("--")]
+    return []
 
 
 def _stored_command_options(c: _Command) -> None:

@@ -54,6 +54,11 @@ class UsageError(Exception):
     """Bad command-line input: exit status 2."""
 
 
+class UnusableStored(StoreError):
+    """Stored credentials hold a value this version refuses (saved by an older one): exit status 1, with the fix in
+    the message (no "check --store and its permissions": the store itself is fine)."""
+
+
 def printable(text: str) -> str:
     """`text` with every character that is not printable (ESC, CR, BEL, bidi overrides...) escaped."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
@@ -183,7 +188,7 @@ def describe(exc: BaseException) -> str:
         return f"{text}; check --token-url"
     if isinstance(exc, TransportError):
         return f"no answer from the server: {text}; check the network, a proxy, --token-url or --timeout"
-    if isinstance(exc, MissingExtra):  # nothing to do with the store itself: install the extra
+    if isinstance(exc, (MissingExtra, UnusableStored)):  # nothing wrong with the store itself: the text says what to do
         return text
     if isinstance(exc, StoreError):
         return f"{text}; check --store and its permissions"
@@ -192,4 +197,4 @@ def describe(exc: BaseException) -> str:
     return text
 
 
-__all__ = ["Console", "UsageError", "describe", "in_user_terms", "printable"]
+__all__ = ["Console", "UnusableStored", "UsageError", "describe", "in_user_terms", "printable"]
