@@ -14,11 +14,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from retently_oauth import FileStore, OAuthClient, TokenManager
+from retently_oauth.store_url import open_store
 from retently_oauth.testing import RetentlyServer
+
+from .dbservers import redis_url_fixture, unique_key
+
+__all__ = ["redis_url_fixture"]
 
 SECRET = "polish/Secret+9=zz&q"
 """A secret-looking value, with characters that percent-encoding and JSON escaping change."""
@@ -211,3 +217,23 @@ def test_a_stored_endpoint_url_that_is_refused_names_the_store_and_the_fix(
     assert not line.startswith("retently-oauth token: --"), line
     assert f"the {named} stored in {store} must not carry userinfo" in line and fix in line, line
     assert "Zq9Kx7w2" not in done.stdout + done.stderr
+
+
+def test_logout_removes_corrupt_credentials_from_a_redis_store(redis_url_fixture: str) -> None:
+    import redis
+
+    url, key = redis_url_fixture, unique_key("polish")
+    with RetentlyServer(client_secret=SECRET) as server:
+        client = OAuthClient(server.client_id, server.client_secret, server.redirect_uri, endpoints=server.endpoints)
+        TokenManager(client, open_store(url, key=key)).store_token(client.refresh(server.issue_refresh_token()))
+    with redis.Redis.from_url(url, socket_timeout=10) as raw:
+        raw.hset(f"retently-oauth:creds:{key}", "document", b'{"client_secret": "' + SECRET.encode() + b'"')
+    assert run("token", "--store", url, "--store-key", key).returncode == 1
+    done = run("logout", "--store", url, "--store-key", key)
+    assert done.returncode == 0, done.stderr
+    assert "removed the unreadable credentials" in done.stdout and f"(key {key})" in done.stdout, done.stdout
+    assert open_store(url, key=key).load() is None
+    password = urlsplit(url).password
+    assert password and password not in done.stdout + done.stderr
+    done = run("logout", "--store", url, "--store-key", key)
+    assert done.returncode == 0 and "nothing to remove" in done.stdout
