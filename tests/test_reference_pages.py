@@ -379,6 +379,33 @@ SCHEMAS: dict[str, Any] = {
             "sub": {"type": "object", "description": "A sub object.", "properties": {"x": {"type": "integer"}}},
         },
     },
+    # anyOf members that only name required keys, which the enclosing object's properties describe (taskfile.json's
+    # root, readthedocs.json's `build`): the example gives those keys values of the described types, and a member
+    # made a class of its own gets the enclosing object's required keys too
+    "members": {
+        "$schema": D7,
+        "title": "Conf",
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "anyOf": [{"required": ["includes"]}, {"required": ["tasks"]}],
+        "properties": {
+            "version": {"type": "string"},
+            "includes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "tasks": {"type": "array", "items": {"type": "string"}},
+            "build": {
+                "type": "object",
+                "required": ["os"],
+                "additionalProperties": False,
+                "anyOf": [{"required": ["tools"]}, {"required": ["commands"]}],
+                "properties": {
+                    "os": {"enum": ["ubuntu-22.04", "ubuntu-24.04"]},
+                    "tools": {"type": "object", "properties": {"python": {"type": "string"}}},
+                    "commands": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
 }
 
 
@@ -464,3 +491,14 @@ def test_pages_say_the_constraints_on_object_values(built: dict[str, tuple[Path,
     assert constraints is not None
     assert "min properties 2" in constraints.group(1)
     assert "`opt` requires `maybe`" in constraints.group(1)
+
+
+def test_examples_of_required_only_members_take_the_enclosing_objects_properties(
+    built: dict[str, tuple[Path, ModuleType]],
+) -> None:
+    out, _ = built["members"]
+    # the root's example: `{"required": ["includes"]}` names the key, the root's `includes` says it is an object
+    assert example((out / DOCS / "Conf.md").read_text()) == {"includes": {}, "version": "example"}
+    # a member made a class of its own: the enclosing object's required `os`, values as its properties describe
+    assert example((out / DOCS / "Build.md").read_text()) == {"tools": {}, "os": "ubuntu-22.04"}
+    assert example((out / DOCS / "Build1.md").read_text()) == {"commands": ["example"], "os": "ubuntu-22.04"}

@@ -384,7 +384,7 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
     members = n.one_of or n.any_of
     if members:
         for member in sorted(members, key=_is_null):  # a null member last: the example shows a value
-            value = example(member, depth + 1)
+            value = _described(example(member, depth + 1), member.target(), _all_props(n), depth)
             if value is not _NO_EXAMPLE:
                 return _merge(value, _object(n, depth)) if n.properties or n.required else value
         return _NO_EXAMPLE
@@ -416,6 +416,43 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
         if t == "array":
             return _array(n, depth)
     return _NO_EXAMPLE
+
+
+def _described(value: Any, member: Node, props: dict[str, Node], depth: int) -> Any:
+    """A member's example, where the keys it names without describing them (`{"required": ["a"]}` in an `anyOf`)
+    take values the enclosing object's properties describe."""
+    if not isinstance(value, dict) or not props:
+        return value
+    own = _all_props(member)
+    out = dict(value)
+    for key in value:
+        if key not in own and key in props:
+            out[key] = example(props[key], depth + 1)
+            if out[key] is _NO_EXAMPLE:
+                return _NO_EXAMPLE
+    return out
+
+
+def _class_example(m: Model, schema: Schema) -> Any:
+    """A class's example: its node's, with every field the node itself does not describe (one of the object whose
+    `anyOf`/`oneOf` member the class is) given the value that object's property describes, required ones added."""
+    value = example(m.node, full=True)
+    if not isinstance(value, dict):
+        return value
+    own = _all_props(m.node.target())
+    enclosing: dict[str, Node] = {}
+    for node in schema.nodes:
+        if any(member is m.node for member in (*node.any_of, *node.one_of)):
+            enclosing = _all_props(node)
+            break
+    out = dict(value)
+    for f in m.fields:
+        if f.key in own or not (f.required or f.key in out):
+            continue
+        out[f.key] = example(enclosing.get(f.key, f.node), 1)
+        if out[f.key] is _NO_EXAMPLE:
+            return _NO_EXAMPLE
+    return out
 
 
 def _is_null(node: Node) -> bool:
@@ -493,8 +530,12 @@ def _object(n: Node, depth: int, full: bool = False) -> Any:
     return out
 
 
-def example_json(node: Node) -> str | None:
-    value = example(node, full=True)
+def example_json(node: Node, schema: Schema) -> str | None:
+    value = (
+        _class_example(node.model, schema)
+        if node.model is not None and node.model.kind == "class"
+        else example(node, full=True)
+    )
     if value is _NO_EXAMPLE:
         return None
     return json.dumps(value, indent=2, ensure_ascii=False)
@@ -565,7 +606,7 @@ def _page(env: jinja2.Environment, m: Model, schema: Schema, package: str) -> st
         "members": [],
         "how": "",
         "alias": "",
-        "example": example_json(node),
+        "example": example_json(node, schema),
         "constraints": "",
         "unset": False,
         "extra_values": "",
