@@ -67,6 +67,28 @@ def test_an_empty_store_path_says_it_is_empty_and_what_to_give(command: str, for
     assert "file path" in line and "postgresql://" in line and "redis://" in line
 
 
+@pytest.mark.parametrize("command", ["status", "token", "logout"])
+@pytest.mark.parametrize("blank", [" ", "\t  "])
+def test_a_blank_store_path_is_refused_as_empty(command: str, blank: str, tmp_path: Path) -> None:
+    done = subprocess.run(  # in an empty directory: a blank path must not become a file named by spaces there
+        [sys.executable, "-m", "retently_oauth", command, "--store", blank],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RETENTLY_")},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--store is empty" in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("form", [["--store-key", ""], ["--store-key="]])
+def test_an_empty_store_key_says_it_is_empty_and_what_to_give(form: list[str]) -> None:
+    done = run("status", *form)
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip()
+    assert "got str" not in line and "\n" not in line
+    assert "--store-key is empty" in line and "default" in line, line
+
+
 def test_an_empty_store_environment_variable_means_the_default_store(tmp_path: Path) -> None:
     """An empty variable counts as unset, as for every RETENTLY_* variable: the default store, no 'got str'."""
     done = run("status", env={"RETENTLY_OAUTH_STORE": "", "HOME": str(tmp_path)})

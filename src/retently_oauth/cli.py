@@ -30,7 +30,7 @@ from .exceptions import ArgumentError, DocumentError, NoRefreshToken, RetentlyOA
 from .flows import OAuthClient
 from .manager import TokenManager
 from .store import CredentialStore, FileStore
-from .store_url import open_store, redact_location
+from .store_url import DEFAULT_KEY, open_store, redact_location
 from .tokens import Token, utcnow
 from .transport import Transport, TransportConfig
 
@@ -78,10 +78,15 @@ def _store(args: argparse.Namespace) -> tuple[CredentialStore, str]:
 
     A file path starting with `~` means the home directory, wherever it came from: RETENTLY_OAUTH_STORE in an env
     file, a systemd unit or a CI variable reaches us unexpanded (no shell in between)."""
-    if args.store == "":
+    if isinstance(args.store, str) and not args.store.strip():
         raise UsageError(
             "--store is empty: give a file path, a postgresql://... or a redis://... URL, or leave --store out"
             " for the default file (see --help)"
+        )
+    if args.store_key == "":
+        raise UsageError(
+            f"--store-key is empty: give the name of the credentials within a database store, or leave --store-key"
+            f" out for the default ({DEFAULT_KEY})"
         )
     if isinstance(args.store, str) and args.store.startswith("~"):
         expanded = os.path.expanduser(args.store)
