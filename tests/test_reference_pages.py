@@ -406,6 +406,17 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    # parts without a `type` that speak of objects only through patternProperties or properties (openapi 3.1's
+    # media-type: allOf specification-extensions and examples): the example is an object, not a string
+    "untyped": {
+        "$schema": D2020,
+        "title": "Media",
+        "type": "object",
+        "properties": {"schema": {"type": "string"}},
+        "allOf": [{"$ref": "#/$defs/ext"}, {"$ref": "#/$defs/examples"}],
+        "unevaluatedProperties": False,
+        "$defs": {"ext": {"patternProperties": {"^x-": True}}, "examples": {"properties": {"example": True}}},
+    },
 }
 
 

@@ -192,8 +192,8 @@ def object_constraints(n: Node, depth: int = 0, values: bool = True) -> list[str
         rest = n.additional.target()
         if rest.boolean is False:
             out.append("no other keys")
-        elif rest.boolean is None:
-            said = _value(rest, depth)
+        elif rest.boolean is None and (n.properties or n.pattern_properties or constraints(rest, depth + 1)):
+            said = _value(rest, depth)  # a plain map's value type is its Type's (`dict[str, X]`)
             if said != "Any":
                 out.append(("values of other keys: " if n.properties or n.pattern_properties else "values: ") + said)
     return out
@@ -401,7 +401,7 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
         return parts[0] if parts else _NO_EXAMPLE
     types = n.types
     if types is None:
-        return _object(n, depth, full) if (n.properties or n.required) else "value"
+        return _object(n, depth, full) if _objectish(n) else "value"
     for t in sorted(types, key=lambda t: t == "null"):
         if t == "object":
             return _object(n, depth, full)
@@ -453,6 +453,13 @@ def _class_example(m: Model, schema: Schema) -> Any:
         if out[f.key] is _NO_EXAMPLE:
             return _NO_EXAMPLE
     return out
+
+
+def _objectish(n: Node) -> bool:
+    """Whether a node without `type` speaks only of objects' keys (an object is then the example it accepts)."""
+    return bool(n.properties or n.required or n.pattern_properties or n.dependent_required) or any(
+        v is not None for v in (n.additional, n.property_names, n.min_properties, n.unevaluated_properties)
+    )
 
 
 def _is_null(node: Node) -> bool:
