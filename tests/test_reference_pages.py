@@ -417,6 +417,19 @@ SCHEMAS: dict[str, Any] = {
         "unevaluatedProperties": False,
         "$defs": {"ext": {"patternProperties": {"^x-": True}}, "examples": {"properties": {"example": True}}},
     },
+    # oneOf members that all accept `{}` (bitbucket-pipelines' step/stage/variables items): the example names a key
+    # of one member only, so that it matches exactly one
+    "ambiguous": {
+        "$schema": D7,
+        "title": "Steps",
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {"type": "object", "additionalProperties": False, "properties": {"step": {"type": "string"}}},
+                {"type": "object", "additionalProperties": False, "properties": {"stage": {"type": "string"}}},
+            ]
+        },
+    },
 }
 
 

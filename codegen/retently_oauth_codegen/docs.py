@@ -385,6 +385,8 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
     if members:
         for member in sorted(members, key=_is_null):  # a null member last: the example shows a value
             value = _described(example(member, depth + 1), member.target(), _all_props(n), depth)
+            if n.one_of:
+                value = _only_this_member(value, member, members, depth)
             if value is not _NO_EXAMPLE:
                 return _merge(value, _object(n, depth)) if n.properties or n.required else value
         return _NO_EXAMPLE
@@ -431,6 +433,20 @@ def _described(value: Any, member: Node, props: dict[str, Node], depth: int) -> 
             if out[key] is _NO_EXAMPLE:
                 return _NO_EXAMPLE
     return out
+
+
+def _only_this_member(value: Any, member: Node, members: tuple[Node, ...], depth: int) -> Any:
+    """A `oneOf` member's object example that names none of its keys (`{}`, which every member without required keys
+    accepts), given the first of its properties that no other member names, with its example."""
+    if value != {} or not isinstance(value, dict):
+        return value
+    others = {key for m in members if m is not member for key in _all_props(m.target())}
+    for key, prop in _all_props(member.target()).items():
+        if key not in others:
+            shown = example(prop, depth + 1)
+            if shown is not _NO_EXAMPLE:
+                return {key: shown}
+    return value
 
 
 def _class_example(m: Model, schema: Schema) -> Any:
