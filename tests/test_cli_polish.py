@@ -259,3 +259,31 @@ def test_logout_removes_corrupt_credentials_from_a_redis_store(redis_url_fixture
     assert password and password not in done.stdout + done.stderr
     done = run("logout", "--store", url, "--store-key", key)
     assert done.returncode == 0 and "nothing to remove" in done.stdout
+
+
+@pytest.mark.parametrize("flag", ["-v", "--quiet", f"--client-secret={SECRET}"])
+def test_an_option_given_before_the_command_says_to_give_it_after(flag: str, tmp_path: Path) -> None:
+    done = run(flag, "token", "--store", str(tmp_path / "c.json"))
+    assert done.returncode == 2
+    line = done.stderr.strip()
+    shown = flag.split("=", 1)[0]
+    assert "does not take" not in line, line
+    assert f"give {shown} after the command" in line, line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--client-secret", SECRET, "token"], "give --client-secret after the command"),
+        (["--store", "/srv/" + SECRET, "status"], "give --store after the command"),
+        (["tokne"], "unknown command (did you mean token?)"),
+        ([SECRET], "unknown command; the commands are: login, token,"),
+    ],
+)
+def test_a_word_in_the_command_position_is_never_echoed(args: list[str], expected: str) -> None:
+    done = run(*args)  # run() checks the secret is nowhere in the output
+    assert done.returncode == 2
+    line = done.stderr.strip()
+    assert "\n" not in line
+    assert expected in line, line
+    assert "tokne" not in line

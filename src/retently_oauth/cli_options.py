@@ -12,6 +12,7 @@ import argparse
 import difflib
 import math
 import os
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -403,27 +404,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """`parser.parse_args`, with unknown options refused in one line naming the command and only the flags (a value
-    typed after a misspelt flag may be a secret), and the command's closest option for a misspelt one."""
+    typed after a misspelt flag may be a secret), and the command's closest option for a misspelt one. A word where
+    the command goes is never repeated either (`--client-secret SECRET token` puts the secret there)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _commands(parser)
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    if word is not None and word not in commands:
+        before = [arg.split("=", 1)[0] for arg in argv[: argv.index(word)]]
+        command = next((arg for arg in argv if arg in commands), None)
+        if before and command is not None:
+            given = "".join(ch if ch.isprintable() else "?" for ch in " ".join(before))[:200]
+            parser.exit(2, f"{parser.prog}: give {given} after the command ({parser.prog} {command} {given} ...)\n")
+        close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else f"; the commands are: {', '.join(commands)}"
+        parser.exit(2, f"{parser.prog}: unknown command{hint}; see {parser.prog} --help\n")
     args, extras = parser.parse_known_args(argv)
     if extras:
         flags = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
         shown = "".join(ch if ch.isprintable() else "?" for ch in " ".join(flags))[:200]
         prog = f"{parser.prog} {args.command}"
+        known = commands[args.command]
+        if flags and all(flag in known for flag in flags):  # typed before the command, where they mean nothing
+            parser.exit(2, f"{parser.prog}: give {shown} after the command ({prog} {shown} ...)\n")
         what = f"this command does not take {shown}" if flags else "unexpected arguments"
-        known = _options_of(parser, args.command)
-        hints = [close[0] for flag in flags if (close := difflib.get_close_matches(flag, known, n=1, cutoff=0.75))]
+        long_options = [flag for flag in known if flag.startswith("--")]
+        hints = [c[0] for flag in flags if (c := difflib.get_close_matches(flag, long_options, n=1, cutoff=0.75))]
         hint = f" (did you mean {' or '.join(dict.fromkeys(hints))}?)" if hints else ""
         parser.exit(2, f"{prog}: {what}{hint}; see {prog} --help\n")
     return args
 
 
-def _options_of(parser: argparse.ArgumentParser, command: str) -> list[str]:
-    """The long options of `command`'s parser (the ones worth suggesting for a typo)."""
+def _commands(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
+    """Each subcommand with its option strings."""
     for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            sub: argparse.ArgumentParser = action.choices[command]
-            return [flag for flag in sub._option_string_actions if flag.startswith("--")]
-    return []
+        if isinstance(action, argparse._SubParsersAction):
+            subs: dict[str, argparse.ArgumentParser] = action.choices
+            return {name: list(sub._option_string_actions) for name, sub in subs.items()}
+    return {}
 
 
 def _stored_command_options(c: _Command) -> None:
