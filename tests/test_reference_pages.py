@@ -430,6 +430,17 @@ SCHEMAS: dict[str, Any] = {
             ]
         },
     },
+    # a property whose `type` no member of its anyOf can have (bamboo-spec's notification recipients: an array that
+    # is an object): no value is valid, so the example leaves the optional key out
+    "impossible": {
+        "$schema": D7,
+        "title": "Notification",
+        "type": "object",
+        "properties": {
+            "recipients": {"type": "array", "anyOf": [{"type": "object"}, {"type": "object", "required": ["a"]}]},
+            "events": {"type": "array", "items": {"type": "string"}},
+        },
+    },
 }
 
 

@@ -387,7 +387,7 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
             value = _described(example(member, depth + 1), member.target(), _all_props(n), depth)
             if n.one_of:
                 value = _only_this_member(value, member, members, depth)
-            if value is not _NO_EXAMPLE:
+            if value is not _NO_EXAMPLE and _of_types(value, n.types):
                 return _merge(value, _object(n, depth)) if n.properties or n.required else value
         return _NO_EXAMPLE
     if n.all_of or n.ref is not None:
@@ -433,6 +433,19 @@ def _described(value: Any, member: Node, props: dict[str, Node], depth: int) -> 
             if out[key] is _NO_EXAMPLE:
                 return _NO_EXAMPLE
     return out
+
+
+def _of_types(value: Any, types: tuple[str, ...] | None) -> bool:
+    """Whether a JSON value has one of the types (`type` beside `anyOf`/`oneOf` holds for the member's value too)."""
+    if types is None:
+        return True
+    if isinstance(value, bool):
+        kind = "boolean"
+    elif isinstance(value, int):
+        kind = "integer"
+    else:
+        kind = {dict: "object", list: "array", str: "string", float: "number", type(None): "null"}.get(type(value), "")
+    return kind in types or (kind == "integer" and "number" in types)
 
 
 def _only_this_member(value: Any, member: Node, members: tuple[Node, ...], depth: int) -> Any:
