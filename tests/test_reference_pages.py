@@ -441,6 +441,23 @@ SCHEMAS: dict[str, Any] = {
             "events": {"type": "array", "items": {"type": "string"}},
         },
     },
+    # an allOf whose first part only annotates (setuptools' file-directive-for-dependencies: a `$$description`, then
+    # a `$ref`): the example is the constraining part's
+    "annotated": {
+        "$schema": D7,
+        "title": "Dyn",
+        "type": "object",
+        "properties": {"deps": {"$ref": "#/definitions/fd"}},
+        "definitions": {
+            "fd": {"allOf": [{"description": "Beta."}, {"$ref": "#/definitions/file"}]},
+            "file": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["file"],
+                "properties": {"file": {"type": "string"}},
+            },
+        },
+    },
 }
 
 

@@ -391,7 +391,9 @@ def example(node: Node, depth: int = 0, full: bool = False) -> Any:
                 return _merge(value, _object(n, depth)) if n.properties or n.required else value
         return _NO_EXAMPLE
     if n.all_of or n.ref is not None:
-        parts = [example(m, depth + 1) for m in (*n.all_of, *([n.ref] if n.ref is not None else []))]
+        every = (*n.all_of, *([n.ref] if n.ref is not None else []))
+        constraining = [m for m in every if not _unconstrained(m)]  # an annotation-only part accepts any example
+        parts = [example(m, depth + 1) for m in (constraining or every)]
         if any(p is _NO_EXAMPLE for p in parts):
             return _NO_EXAMPLE
         if all(isinstance(p, dict) for p in parts):
@@ -433,6 +435,26 @@ def _described(value: Any, member: Node, props: dict[str, Node], depth: int) -> 
             if out[key] is _NO_EXAMPLE:
                 return _NO_EXAMPLE
     return out
+
+
+def _unconstrained(node: Node) -> bool:
+    """Whether a schema accepts every value (`{}`, or only annotations such as a description)."""
+    t = node.target()
+    return (
+        t.types is None
+        and t.boolean is None
+        and t.enum is None
+        and not t.has_const
+        and not _objectish(t)
+        and not (t.all_of or t.any_of or t.one_of or t.ref is not None or t.not_ is not None or t.if_ is not None)
+        and t.items is None
+        and not t.prefix_items
+        and t.contains is None
+        and all(
+            v is None for v in (t.min_length, t.max_length, t.pattern, t.format, t.minimum, t.maximum, t.multiple_of)
+        )
+        and all(v is None for v in (t.exclusive_minimum, t.exclusive_maximum, t.min_items, t.max_items))
+    )
 
 
 def _of_types(value: Any, types: tuple[str, ...] | None) -> bool:
