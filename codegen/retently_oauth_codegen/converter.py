@@ -202,6 +202,8 @@ class Writer:
             body += [
                 "if len(problems) == before and v is not None:",
                 f"    r = _enum_member(_ENUM_{n.model.name}, {n.model.name}, v)",
+                "    if r is None:  # guard: a value the schema accepts is never read as None",
+                f'        problems.append(_Problem(path, "not a member of {n.model.name}"))',
                 "else:",
                 "    r = v",
             ]

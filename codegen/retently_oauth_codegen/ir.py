@@ -580,13 +580,13 @@ class Builder:
                 # Python's Enum would merge true with 1 (or 1 with 1.0): the values stay JSON values
                 m = Model(name, "alias", node, model, description=node.description)
                 node.aliases.append(m)
+            elif isinstance(model, DmcgEnum) and not [v for v in listed_values(node) or () if v is not None]:
+                # no value the Enum could hold (a member not one listed value, or only null): the values stay JSON
+                m = Model(name, "alias", node, model, description=node.description)
+                node.aliases.append(m)
             elif isinstance(model, DmcgEnum):
                 m = Model(name, "enum", node, model, description=node.description)
-                source: Node | None = node
-                while source is not None and source.enum is None and not source.has_const:
-                    source = source.ref
-                source = source or node
-                values = [v for v in (source.enum or ((source.const,) if source.has_const else ())) if v is not None]
+                values = [v for v in listed_values(node) or () if v is not None]
                 dm_names = [f.name for f in model.fields]
                 if len(dm_names) != len(values) or len(set(dm_names)) != len(dm_names):
                     dm_names = [f"V{i}" for i in range(len(values))]
@@ -741,12 +741,7 @@ class Builder:
         if n.model is not None and n.model.kind == "enum":
             n.source = "enum"
             py = Py("enum", n.model.name)
-            source: Node | None = n
-            while source is not None and source.enum is None and not source.has_const:
-                source = source.ref
-            source = source or n
-            values = source.enum if source.enum is not None else ((source.const,) if source.has_const else ())
-            if None in values:
+            if None in (listed_values(n) or ()):
                 return Py("union", args=(py, Py("none")))
             return py
         members = n.one_of or n.any_of
@@ -821,12 +816,36 @@ def _literal(values: tuple[Any, ...]) -> Py:
     return ANY
 
 
+def listed_values(node: Node, busy: frozenset[int] = frozenset()) -> tuple[Any, ...] | None:
+    """Every value the schema can accept, when it lists them: its `enum` or `const` (or those a bare `$ref` leads
+    to), or, for a oneOf or anyOf whose members each list theirs (`{"const": "a", "description": ...}`, the
+    documented enum), all of those. None when the schema does not list its values."""
+    chain: Node | None = node
+    members: tuple[Node, ...] = ()
+    seen = set(busy)
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if chain.enum is not None:
+            return chain.enum
+        if chain.has_const:
+            return (chain.const,)
+        members = members or chain.one_of or chain.any_of
+        chain = chain.ref
+    if not members:
+        return None
+    values: dict[str, Any] = {}
+    for member in members:
+        listed = listed_values(member, frozenset(seen))
+        if listed is None:
+            return None
+        for value in listed:
+            values.setdefault(json.dumps(value, sort_keys=True), value)
+    return tuple(values.values())
+
+
 def _python_ambiguous(node: Node) -> bool:
     """Enum values Python holds equal although JSON does not (true and 1, 1 and 1.0)."""
-    source: Node | None = node
-    while source is not None and source.enum is None and not source.has_const:
-        source = source.ref
-    values = [v for v in ((source.enum or ()) if source is not None else ()) if v is not None]
+    values = [v for v in listed_values(node) or () if v is not None]
     seen: list[Any] = []
     for v in values:
         for w in seen:

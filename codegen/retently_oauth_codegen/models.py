@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .capture import GenerationError
 from .ir import Model, Py, Schema
 from .nodes.common import builds, py_literal
 
@@ -159,10 +160,10 @@ def _class(m: Model, schema: Schema) -> list[str]:
 
 def _enum(m: Model) -> list[str]:
     lines = [f"class {m.name}(Enum):", "    " + doc_literal(m.description or m.name), ""]
+    if not m.members:  # guard: it would read every value the schema accepts as None, and drop it on write-back
+        raise GenerationError(f"{m.node.where}: enum {m.name} would have no members")
     for name, value in m.members:
         lines.append(f"    {name} = {py_literal(value)}")
-    if not m.members:
-        lines.append("    pass")
     return lines
 
 

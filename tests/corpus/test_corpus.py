@@ -3,9 +3,11 @@ verdicts agree with jsonschema's on documents drawn from the schema and on mutan
 
 from __future__ import annotations
 
+import importlib
 import json
 import traceback
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -55,6 +57,13 @@ def test_generates_reproducibly_and_imports(entry: Entry) -> None:
     package = import_package(result.directory, result.package)
     for name in ("ROOT", "make_converter", "DocumentError", "UNSET", "STRUCTURERS"):
         assert hasattr(package, name), f"{entry.source}: the package has no {name}"
+    models = importlib.import_module(f"{result.package}.models")
+    empty = [name for name, cls in vars(models).items() if _is_enum(cls) and not list(cls)]
+    assert not empty, f"{entry.source}: enums without members (each reads every valid value as None): {empty}"
+
+
+def _is_enum(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, Enum) and value is not Enum
 
 
 @pytest.mark.parametrize("entry", PARAMS)
