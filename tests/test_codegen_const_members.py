@@ -166,3 +166,49 @@ def test_a_value_the_enum_lacks_is_a_problem_never_none(tmp_path: Path) -> None:
     with pytest.raises(pkg.DocumentError) as caught:
         converter.structure({"p": 2}, pkg.ROOT)
     assert [p.path for p in caught.value.problems] == ["$.p"]
+
+
+def test_a_value_not_listed_is_named_as_the_listed_values(build: Builder) -> None:
+    b = build("named_one_of", _doc({"oneOf": [{"const": "a", "description": "A"}, {"const": "b"}]}))
+    assert [str(p) for p in b.rejects({"p": "zzz"}).problems] == ['$.p: expected one of "a", "b"']
+    b = build("named_any_of", _doc({"anyOf": [{"const": "a"}, {"const": "b"}, {"const": "c"}]}))
+    assert [str(p) for p in b.rejects({"p": "zzz"}).problems] == ['$.p: expected one of "a", "b", "c"']
+
+
+# --- a class made from an anyOf member that only lists required keys (readthedocs' `build`) -----------------------
+
+_TOOLS = {"type": "object", "properties": {"python": {"enum": ["3.12", "latest"]}}, "additionalProperties": False}
+_BUILD = {
+    "type": "object",
+    "required": ["os"],
+    "properties": {
+        "os": {"enum": ["ubuntu-22.04", "ubuntu-24.04"]},
+        "tools": {**_TOOLS, "minProperties": 1},
+        "commands": {"type": "array", "items": {"type": "string"}},
+    },
+    "anyOf": [{"required": ["tools"]}, {"required": ["commands"]}],
+    "additionalProperties": False,
+}
+
+
+def test_required_only_members_agree_with_jsonschema(build: Builder) -> None:
+    b = build("required_only", _doc(_BUILD))
+    b.accepts({"p": {"os": "ubuntu-22.04", "tools": {"python": "3.12"}}})
+    b.accepts({"p": {"os": "ubuntu-24.04", "commands": ["make"]}})
+    b.accepts({"p": {"os": "ubuntu-24.04", "commands": ["make"], "tools": {"python": "latest"}}})
+    b.rejects({"p": {"os": "ubuntu-22.04", "tools": {"python": "2"}}}, "$.p.tools.python")
+    b.rejects({"p": {"os": "ubuntu-22.04", "tools": {}}}, "$.p.tools")
+    b.rejects({"p": {"os": "ubuntu-22.04", "tools": 5}}, "$.p.tools")
+    b.rejects({"p": {"os": "ubuntu-22.04", "commands": [1]}}, "$.p.commands[0]")
+    b.rejects({"p": {"os": "ubuntu-20.04", "commands": ["make"]}}, "$.p.os")
+    b.rejects({"p": {"os": "ubuntu-22.04"}}, "$.p")
+    b.rejects({"p": {"os": "ubuntu-22.04", "commands": [], "other": 1}}, "$.p.other")
+
+
+def test_required_only_members_type_their_fields_as_the_object_does(build: Builder) -> None:
+    """The member class's fields are the outer object's properties: its enum, its class, its list of strings."""
+    b = build("required_only", _doc(_BUILD))
+    value = b.accepts({"p": {"os": "ubuntu-22.04", "tools": {"python": "3.12"}, "commands": ["make"]}}).p
+    assert isinstance(value.os, Enum)
+    assert not isinstance(value.tools, dict)
+    assert _value(value.tools.python) == "3.12"

@@ -308,6 +308,7 @@ class Builder:
         self.class_name = parsed.class_name
         self.documents: dict[str, Any] = {}
         self._scopes: Scopes | None = None
+        self._enclosing: dict[int, list[Node]] | None = None
         self.raw_root = raw_root
         dialect = raw_root.get("$schema", "") if isinstance(raw_root, dict) else ""
         dialect = dialect if isinstance(dialect, str) else ""
@@ -674,6 +675,21 @@ class Builder:
                 keys[key] = f
         return list(keys.values())
 
+    def _enclosing_props(self, node: Node) -> dict[str, Node]:
+        """The properties of the objects whose anyOf or oneOf lists `node`: a member that only requires keys
+        (`{"required": ["tools"]}`) holds its keys to what the enclosing object says of them."""
+        if self._enclosing is None:
+            self._enclosing = {}
+            for n in self.schema.nodes:
+                for member in (*n.any_of, *n.one_of):
+                    parents = self._enclosing.setdefault(id(member.target()), [])
+                    if n not in parents:
+                        parents.append(n)
+        parents = self._enclosing.get(id(node), [])
+        if len(parents) != 1:  # a member shared by objects that may say different things of its keys: none
+            return {}
+        return self._class_props(parents[0], set())
+
     def _fields(self, m: Model) -> None:
         node = m.node
         props = self._class_props(node, set())
@@ -683,7 +699,7 @@ class Builder:
             key = f.original_name or f.name
             if key is None:
                 continue
-            pnode = own.get(key) or props.get(key)
+            pnode = own.get(key) or props.get(key) or self._enclosing_props(node).get(key)
             if pnode is None:
                 pnode = Node(len(self.schema.nodes), f"{node.where}/properties/{_escape(key)}", boolean=True)
                 self.schema.nodes.append(pnode)

@@ -3,12 +3,13 @@ the member whose problems are reported)."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..converter import Writer
 
-from ..ir import Node
+from ..ir import Node, listed_values
 from ..templates._runtime import child
 from .common import _all_props, _consts, _required, expected_one_of
 
@@ -25,8 +26,23 @@ def any_of(w: Writer, n: Node, building: bool) -> list[str]:
         ]
         if building:
             lines.append("        r = x")
-    lines += ["if not matched:", '    problems.append(_Problem(path, "matches none of the anyOf schemas"))']
+    values = _member_values(n.any_of)
+    message = "matches none of the anyOf schemas" if values is None else expected_one_of(values)
+    lines += ["if not matched:", f"    problems.append(_Problem(path, {message!r}))"]
     return lines
+
+
+def _member_values(members: tuple[Node, ...]) -> tuple[Any, ...] | None:
+    """The values the members list, when each lists its own (`{"const": "a", "description": ...}`): what a problem
+    names as expected, in place of the members' types."""
+    values: dict[str, Any] = {}
+    for member in members:
+        listed = listed_values(member)
+        if listed is None:
+            return None
+        for value in listed:
+            values.setdefault(json.dumps(value, sort_keys=True), value)
+    return tuple(values.values())
 
 
 def find_tag(w: Writer, n: Node) -> tuple[str, list[tuple[Any, int]]] | None:
@@ -54,6 +70,9 @@ def one_of(w: Writer, n: Node, building: bool) -> list[str]:
     lines = ["count = 0", "best: list[_Problem] | None = None", "best_score = -1", "tie = False"]
     names = ", ".join(dict.fromkeys(m.py.annotation() for m in n.one_of))
     unclear = f"matches no variant unambiguously: expected one of {names}"
+    values = _member_values(n.one_of)
+    if values is not None:
+        unclear = expected_one_of(values)
     tag = find_tag(w, n)
     if tag is not None:
         key, pairs = tag
