@@ -212,3 +212,35 @@ def test_required_only_members_type_their_fields_as_the_object_does(build: Build
     assert isinstance(value.os, Enum)
     assert not isinstance(value.tools, dict)
     assert _value(value.tools.python) == "3.12"
+
+
+def test_a_required_only_member_referenced_by_two_objects(build: Builder) -> None:
+    """Two objects that say different things of `tools` refer to one member: each holds `tools` to its own word."""
+    member = [{"$ref": "#/definitions/T"}, {"required": ["other"]}]
+    schema = {
+        "$schema": D7,
+        "title": "Doc",
+        "type": "object",
+        "properties": {
+            "a": {"type": "object", "properties": {"tools": {"type": "string"}}, "anyOf": member},
+            "b": {"type": "object", "properties": {"tools": {"type": "integer"}}, "anyOf": member},
+        },
+        "definitions": {"T": {"required": ["tools"]}},
+    }
+    b = build("shared_member", schema)
+    b.accepts({"a": {"tools": "x"}, "b": {"tools": 1}})
+    b.accepts({"a": {"other": 1}, "b": {"other": "x", "tools": 2}})
+    b.rejects({"a": {"tools": 1}}, "$.a.tools")
+    b.rejects({"b": {"tools": "x"}}, "$.b.tools")
+    b.rejects({"b": {}}, "$.b")
+
+
+def test_members_listing_values_with_enum_and_null(build: Builder) -> None:
+    b = build("enum_members", _doc({"anyOf": [{"enum": ["a", "b"]}, {"const": "c", "title": "C"}]}))
+    assert _value(b.accepts({"p": "b"}).p) == "b"
+    assert _value(b.accepts({"p": "c"}).p) == "c"
+    b.rejects({"p": "d"}, "$.p")
+    b = build("null_member", _doc({"oneOf": [{"const": "a"}, {"const": "b"}, {"type": "null"}]}))
+    assert _value(b.accepts({"p": "a"}).p) == "a"
+    b.accepts({"p": None})
+    b.rejects({"p": "c"}, "$.p")
