@@ -10,11 +10,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import attrs
 import pytest
+from retently_oauth_models import PropertyPropertyConnectionAuthMeta
 
 import retently_oauth
 from retently_oauth import ArgumentError, DocumentError, FileStore, OAuthClient, RetentlyOAuthError
@@ -69,6 +70,44 @@ def test_what_dumps_writes_for_a_naive_datetime_can_be_read_back() -> None:
         retently_oauth.dumps(nested)
     assert "$.expiry_date:" in str(caught.value) and "$.seen[0]:" in str(caught.value)
     assert retently_oauth.loads(retently_oauth.dumps(aware), StoredCredentials) == aware
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo whose utcoffset() is None: the datetime is naive though its tzinfo is set (datetime's own rule)."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+    def dst(self, dt: datetime | None) -> None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "none"
+
+
+def test_the_quick_look_before_writing_misses_no_naive_datetime() -> None:
+    """`unstructure` looks quickly at the fields that may hold a date-time and walks the document only when one may be
+    naive: a tzinfo without an offset, a naive value in a nested object's members, beside aware ones."""
+    aware = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    cases = {
+        "$.expires_at": stored_credentials(datetime(2030, 1, 1, tzinfo=_NoOffset())),
+        "$.meta.when": PropertyConnectionAuth(
+            expiry_date=aware, meta=_meta({"plan": "pro", "when": datetime(2030, 1, 1)})
+        ),
+        "$.later": PropertyConnectionAuth(
+            expiry_date=aware, additional_properties={"n": 1, "later": datetime(2031, 1, 1)}
+        ),
+    }
+    for path, document in cases.items():
+        with pytest.raises(DocumentError) as caught:
+            retently_oauth.unstructure(document)
+        assert [p.path for p in caught.value.problems] == [path]
+    fine = PropertyConnectionAuth(expiry_date=aware, meta=_meta({"plan": "pro", "seats": 3, "tags": ["a"]}))
+    assert retently_oauth.structure(retently_oauth.unstructure(fine), PropertyConnectionAuth) == fine
+
+
+def _meta(members: dict[str, object]) -> PropertyPropertyConnectionAuthMeta:
+    return PropertyPropertyConnectionAuthMeta(additional_properties=members)
 
 
 def test_a_file_store_never_saves_a_document_it_then_calls_corrupt() -> None:

@@ -6,7 +6,7 @@ import json
 import re
 import types
 import typing
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypeVar, overload
 
@@ -74,10 +74,11 @@ def unstructure(obj: Any) -> Any:
     if type(obj) not in STRUCTURERS:
         raise ArgumentError(f"{type(obj).__name__} is not a retently_oauth document class")
     data = converter.unstructure(obj)
-    for name in _fields_to_walk(type(obj)):  # the common case, flat and aware, without the walk
-        item = getattr(obj, name, None)
-        if type(item) in _LEAVES or (isinstance(item, datetime) and item.utcoffset() is not None):
-            continue
+    try:
+        aware = _surely_aware(obj)
+    except RecursionError:  # an object graph too deep for the quick look: the bounded walk decides
+        aware = False
+    if not aware:
         problems = _naive_datetimes(obj, data)
         if problems:
             secrets = _secret_values(data)  # a path names the document's keys, and a key may be a pasted secret
@@ -85,7 +86,6 @@ def unstructure(obj: Any) -> Any:
                 redact = Redactor(secrets)
                 problems = [Problem(redact(p.path), p.message) for p in problems]
             raise DocumentError(STRUCTURERS[type(obj)][0], problems)
-        break
     return data
 
 
@@ -131,8 +131,9 @@ def _only_leaves(hint: Any) -> bool:
     origin = typing.get_origin(hint)
     if origin is typing.Literal:
         return True
-    if origin in (typing.Union, types.UnionType):
-        return all(_only_leaves(arg) for arg in typing.get_args(hint))
+    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, dict):
+        args = typing.get_args(hint)
+        return bool(args) and all(arg is Ellipsis or _only_leaves(arg) for arg in args)
     return False
 
 
@@ -147,6 +148,35 @@ def _fields_to_walk(cls: type) -> tuple[str, ...]:
         names = tuple(f.name for f in reversed(fields) if f.name not in hints or not _only_leaves(hints[f.name]))
         _WALK[cls] = names
     return names
+
+
+def _surely_aware(obj: Any) -> bool:
+    """The quick look before `unstructure` returns: True when no date-time in the object can lack a UTC offset (each
+    field that may hold one is None, a plain value, an aware date-time, a container of plain values or such an
+    object); False sends the document to the walk that finds and names each naive one."""
+    for name in _WALK.get(type(obj)) or _fields_to_walk(type(obj)):
+        item: Any = getattr(obj, name, None)
+        kind = type(item)
+        if kind in _LEAVES:
+            continue
+        if kind is dict:
+            for value in item.values():
+                if type(value) not in _LEAVES:
+                    return False
+        elif kind is list:
+            for value in item:
+                if type(value) not in _LEAVES:
+                    return False
+        elif isinstance(item, datetime):
+            zone = item.tzinfo
+            if type(zone) is not timezone and (zone is None or item.utcoffset() is None):  # a timezone has an offset
+                return False
+        elif hasattr(kind, "__attrs_attrs__"):
+            if not _surely_aware(item):
+                return False
+        elif not isinstance(item, Enum):
+            return False
+    return True
 
 
 def _naive_datetimes(obj: Any, data: Any) -> list[Problem]:
