@@ -612,6 +612,8 @@ def _s22(v: Any, path: str, problems: list[_Problem]) -> Any:
         problems.append(_Problem(path, 'expected one of "OAuth"'))
     if len(problems) == before and v is not None:
         r = _enum_member(_ENUM_Type, Type, v)
+        if r is None:  # guard: a value the schema accepts is never read as None
+            problems.append(_Problem(path, "not a member of Type"))
     else:
         r = v
     if type(v) is str:
@@ -1160,6 +1162,8 @@ def _s69(v: Any, path: str, problems: list[_Problem]) -> Any:
         problems.append(_Problem(path, 'expected one of "S256", "plain"'))
     if len(problems) == before and v is not None:
         r = _enum_member(_ENUM_CodeChallengeMethod, CodeChallengeMethod, v)
+        if r is None:  # guard: a value the schema accepts is never read as None
+            problems.append(_Problem(path, "not a member of CodeChallengeMethod"))
     else:
         r = v
     if type(v) is str:
